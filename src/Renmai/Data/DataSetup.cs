@@ -1,0 +1,121 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Renmai.Data;
+
+public enum DatabaseProvider { Sqlite, Postgres }
+
+/// <summary>Where Renmai keeps its files and which database it talks to.</summary>
+public sealed class RenmaiStorage
+{
+    public required string DataFolder { get; init; }
+    public required DatabaseProvider Provider { get; init; }
+    public required string ConnectionString { get; init; }
+
+    public static RenmaiStorage From(IConfiguration config)
+    {
+        var folder = config["Data:Path"] ?? Environment.GetEnvironmentVariable("RENMAI_DATA") ?? "data";
+        folder = Path.GetFullPath(folder);
+        Directory.CreateDirectory(folder);
+        var provider = string.Equals(config["Database:Provider"], "Postgres", StringComparison.OrdinalIgnoreCase)
+            ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite;
+        var cs = config.GetConnectionString("Renmai");
+        if (provider == DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(cs))
+            cs = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "renmai.db"), Pooling = true }.ToString();
+        if (string.IsNullOrWhiteSpace(cs))
+            throw new InvalidOperationException("Database:Provider=Postgres 需要 ConnectionStrings:Renmai 连接字符串 (ConnectionStrings:Renmai is required for PostgreSQL).");
+        return new RenmaiStorage { DataFolder = folder, Provider = provider, ConnectionString = cs };
+    }
+}
+
+public static class DataSetup
+{
+    public static IServiceCollection AddRenmaiData(this IServiceCollection services, RenmaiStorage storage)
+    {
+        services.AddSingleton(storage);
+        services.TryAddSingletonTimeProvider();
+        services.AddSingleton<HistoryInterceptor>();
+        if (storage.Provider == DatabaseProvider.Postgres)
+        {
+            services.AddDbContextFactory<PostgresRenmaiDb>((sp, o) => ConfigurePostgres(o, storage.ConnectionString)
+                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>()));
+            services.AddSingleton<IDbContextFactory<RenmaiDb>, RenmaiDbFactory<PostgresRenmaiDb>>();
+        }
+        else
+        {
+            services.AddDbContextFactory<SqliteRenmaiDb>((sp, o) => ConfigureSqlite(o, storage.ConnectionString)
+                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>()));
+            services.AddSingleton<IDbContextFactory<RenmaiDb>, RenmaiDbFactory<SqliteRenmaiDb>>();
+        }
+        // Identity's stores want a scoped context.
+        services.AddScoped<RenmaiDb>(sp => sp.GetRequiredService<IDbContextFactory<RenmaiDb>>().CreateDbContext());
+        return services;
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+    }
+
+    internal static DbContextOptionsBuilder ConfigureSqlite(DbContextOptionsBuilder o, string cs) =>
+        o.UseSqlite(cs, x => x.MigrationsAssembly(typeof(RenmaiDb).Assembly.FullName))
+         .AddInterceptors(new SqlitePragmas());
+
+    internal static DbContextOptionsBuilder ConfigurePostgres(DbContextOptionsBuilder o, string cs) =>
+        o.UseNpgsql(cs, x => x.MigrationsAssembly(typeof(RenmaiDb).Assembly.FullName));
+
+    /// <summary>Creates or upgrades the schema; safe to call on every start.</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<RenmaiDb>>().CreateDbContextAsync(ct);
+        if (!db.IsPostgres)
+        {
+            // WAL lets readers run while one writer writes; it is a property of the file, set once.
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+        await db.Database.MigrateAsync(ct);
+    }
+}
+
+/// <summary>Hands out the provider-specific context as the common <see cref="RenmaiDb"/>.</summary>
+internal sealed class RenmaiDbFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<RenmaiDb> where T : RenmaiDb
+{
+    public RenmaiDb CreateDbContext() => inner.CreateDbContext();
+}
+
+/// <summary>Per-connection SQLite settings: wait (not fail) on a busy writer, enforce foreign keys.</summary>
+internal sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    private const string Pragmas = "PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = Pragmas;
+        cmd.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = Pragmas;
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+// Used only by `dotnet ef migrations add`, one per provider.
+internal sealed class SqliteDesignFactory : IDesignTimeDbContextFactory<SqliteRenmaiDb>
+{
+    public SqliteRenmaiDb CreateDbContext(string[] args) =>
+        new((DbContextOptions<SqliteRenmaiDb>)DataSetup.ConfigureSqlite(new DbContextOptionsBuilder<SqliteRenmaiDb>(), "Data Source=design.db").Options);
+}
+
+internal sealed class PostgresDesignFactory : IDesignTimeDbContextFactory<PostgresRenmaiDb>
+{
+    public PostgresRenmaiDb CreateDbContext(string[] args) =>
+        new((DbContextOptions<PostgresRenmaiDb>)DataSetup.ConfigurePostgres(new DbContextOptionsBuilder<PostgresRenmaiDb>(), "Host=localhost;Database=renmai_design").Options);
+}

@@ -1,0 +1,153 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Renmai.Data;
+using Renmai.Features.Classification;
+
+namespace Renmai.Features.Customers;
+
+/// <summary>A customer (R1): an individual or a company, keyed for humans by <see cref="Number"/>.</summary>
+public sealed class Customer : AuditableEntity, ICustomerOwned
+{
+    /// <summary>客户编号, e.g. KH000123. Assigned once on creation, never changed.</summary>
+    public string Number { get; set; } = "";
+    public CustomerKind Kind { get; set; }
+    public string Name { get; set; } = "";
+
+    // Person details (individual customers).
+    public Gender Gender { get; set; }
+    public DateOnly? BirthDate { get; set; }
+    public CalendarKind BirthCalendar { get; set; }
+    public int? Age { get; set; }
+    public string? Title { get; set; }
+    public DecisionRole DecisionRole { get; set; }
+    public string? Interests { get; set; }
+    public List<Anniversary> Anniversaries { get; set; } = [];
+
+    // Reachability.
+    public List<PhoneEntry> Phones { get; set; } = [];
+    public string? Email { get; set; }
+    public List<SocialAccount> SocialAccounts { get; set; } = [];
+    public string? Province { get; set; }
+    public string? City { get; set; }
+    public string? District { get; set; }
+    public string? Street { get; set; }
+    public string? RegisteredAddress { get; set; }
+
+    // Company details.
+    public string? Industry { get; set; }
+    public int? StaffCount { get; set; }
+    public long? AnnualRevenueFen { get; set; }
+    public string? MainBusiness { get; set; }
+    public string? MarketPosition { get; set; }
+    /// <summary>统一社会信用代码 (18 chars, GB 32100-2015 checksum).</summary>
+    public string? Uscc { get; set; }
+
+    // Needs (R1.4).
+    public string? ProductsOfInterest { get; set; }
+    public long? BudgetMinFen { get; set; }
+    public long? BudgetMaxFen { get; set; }
+    public Urgency Urgency { get; set; } = Urgency.Normal;
+    public string? DecisionProcess { get; set; }
+
+    // Credit (R1.6).
+    public long? CreditLimitFen { get; set; }
+    public string? CreditNotes { get; set; }
+    public RiskLevel RiskLevel { get; set; }
+
+    // Classification (R2).
+    public CustomerType Type { get; set; }
+    public PartnerField? PartnerField { get; set; }
+    public LeadSource? LeadSource { get; set; }
+    public IntentGrade? Intent { get; set; }
+    public LifecycleStage Stage { get; set; }
+    public Level? ValueTier { get; set; }
+    public Level? Potential { get; set; }
+    public string? Region { get; set; }
+
+    /// <summary>Tags stored as "|a|b|" so that a tag filter is one LIKE '%|a|%' on every provider.</summary>
+    public string TagsText { get; set; } = "";
+
+    public string? Notes { get; set; }
+
+    /// <summary>The user who owns this customer; null means it is in the pool.</summary>
+    public Guid? OwnerId { get; set; }
+
+    /// <summary>Custom field values (R1.7), keyed by definition key.</summary>
+    public string CustomFieldsJson { get; set; } = "{}";
+
+    public Guid CustomerIdForHistory => Id;
+
+    public IReadOnlyList<string> Tags
+    {
+        get => TagsText.Split('|', StringSplitOptions.RemoveEmptyEntries);
+        set => TagsText = FormatTags(value);
+    }
+
+    public static string FormatTags(IEnumerable<string> tags)
+    {
+        var clean = tags.Select(t => t.Trim().Replace("|", "", StringComparison.Ordinal))
+            .Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        return clean.Count == 0 ? "" : "|" + string.Join('|', clean) + "|";
+    }
+
+    public override string ToString() => $"{Number} {Name}";
+}
+
+public sealed class PhoneEntry
+{
+    public PhoneKind Kind { get; set; }
+    public string Number { get; set; } = "";
+    public string? Note { get; set; }
+}
+
+public sealed class SocialAccount
+{
+    public SocialKind Kind { get; set; }
+    public string Account { get; set; } = "";
+}
+
+public sealed class Anniversary
+{
+    public string Name { get; set; } = "";
+    public DateOnly Date { get; set; }
+    public CalendarKind Calendar { get; set; }
+}
+
+internal sealed class CustomerMapping : IEntityTypeConfiguration<Customer>
+{
+    public void Configure(EntityTypeBuilder<Customer> b)
+    {
+        b.ToTable("Customers");
+        b.HasQueryFilter(c => c.DeletedAt == null);
+        b.Ignore(c => c.Tags);
+        b.Ignore(c => c.CustomerIdForHistory);
+        b.Property(c => c.Version).IsConcurrencyToken();
+        b.Property(c => c.Number).HasMaxLength(20);
+        b.HasIndex(c => c.Number).IsUnique();
+        b.Property(c => c.Name).HasMaxLength(200);
+        b.Property(c => c.Email).HasMaxLength(254);
+        b.Property(c => c.Uscc).HasMaxLength(18);
+        b.Property(c => c.Industry).HasMaxLength(50);
+        b.Property(c => c.Region).HasMaxLength(50);
+        b.Property(c => c.Province).HasMaxLength(30);
+        b.Property(c => c.City).HasMaxLength(30);
+        b.Property(c => c.District).HasMaxLength(30);
+        b.Property(c => c.TagsText).HasMaxLength(1000);
+        b.Property(c => c.CustomFieldsJson).IsJsonDocument();
+        b.Property(c => c.Phones).HasJsonListConversion();
+        b.Property(c => c.SocialAccounts).HasJsonListConversion();
+        b.Property(c => c.Anniversaries).HasJsonListConversion();
+
+        // Indexes for the customer table's common filter + sort pairs at a million rows.
+        // Every list is ordered with Id as a tie-breaker, so each sort index ends with it.
+        b.HasIndex(c => new { c.DeletedAt, c.UpdatedAt, c.Id });
+        b.HasIndex(c => new { c.Type, c.Stage, c.UpdatedAt });
+        b.HasIndex(c => new { c.Intent, c.UpdatedAt });
+        b.HasIndex(c => new { c.Industry, c.UpdatedAt });
+        b.HasIndex(c => new { c.Province, c.City });
+        b.HasIndex(c => new { c.OwnerId, c.UpdatedAt });
+        b.HasIndex(c => c.Name);
+        b.HasIndex(c => c.Uscc);
+        b.HasIndex(c => c.CreatedAt);
+    }
+}

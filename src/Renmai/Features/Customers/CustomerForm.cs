@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+using Renmai.Data;
+using Renmai.Features.Classification;
+
+namespace Renmai.Features.Customers;
+
+/// <summary>
+/// A customer as the UI form, the API and the CLI see it. Reads return it with number, version and
+/// stamps filled in; writes accept it (the number and stamps are ignored on write).
+/// Money is in fen (分), integer.
+/// </summary>
+public sealed class CustomerForm
+{
+    public string? Number { get; set; }
+    public CustomerKind Kind { get; set; }
+    public string Name { get; set; } = "";
+    public Gender Gender { get; set; }
+    public DateOnly? BirthDate { get; set; }
+    public CalendarKind BirthCalendar { get; set; }
+    public int? Age { get; set; }
+    public string? Title { get; set; }
+    public DecisionRole DecisionRole { get; set; }
+    public string? Interests { get; set; }
+    public List<Anniversary> Anniversaries { get; set; } = [];
+    public List<PhoneEntry> Phones { get; set; } = [];
+    public string? Email { get; set; }
+    public List<SocialAccount> SocialAccounts { get; set; } = [];
+    public string? Province { get; set; }
+    public string? City { get; set; }
+    public string? District { get; set; }
+    public string? Street { get; set; }
+    public string? RegisteredAddress { get; set; }
+    public string? Industry { get; set; }
+    public int? StaffCount { get; set; }
+    public long? AnnualRevenueFen { get; set; }
+    public string? MainBusiness { get; set; }
+    public string? MarketPosition { get; set; }
+    public string? Uscc { get; set; }
+    public string? ProductsOfInterest { get; set; }
+    public long? BudgetMinFen { get; set; }
+    public long? BudgetMaxFen { get; set; }
+    public Urgency Urgency { get; set; } = Urgency.Normal;
+    public string? DecisionProcess { get; set; }
+    public long? CreditLimitFen { get; set; }
+    public string? CreditNotes { get; set; }
+    public RiskLevel RiskLevel { get; set; }
+    public CustomerType Type { get; set; }
+    public PartnerField? PartnerField { get; set; }
+    public LeadSource? LeadSource { get; set; }
+    public IntentGrade? Intent { get; set; }
+    public LifecycleStage Stage { get; set; }
+    public Level? ValueTier { get; set; }
+    public Level? Potential { get; set; }
+    public string? Region { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public string? Notes { get; set; }
+    public JsonObject CustomFields { get; set; } = [];
+
+    // Read-only on the wire.
+    public Guid? OwnerId { get; set; }
+    public int Version { get; set; }
+    public DateTime? CreatedAt { get; set; }
+    public string? CreatedBy { get; set; }
+    public DateTime? UpdatedAt { get; set; }
+    public string? UpdatedBy { get; set; }
+
+    /// <summary>制造业-高价值-成交客户 style label (R2.6).</summary>
+    public string CombinedLabel => CustomerLabels.Combined(Industry, ValueTier, Stage, Type);
+
+    public static CustomerForm From(Customer c) => new()
+    {
+        Number = c.Number, Kind = c.Kind, Name = c.Name, Gender = c.Gender, BirthDate = c.BirthDate,
+        BirthCalendar = c.BirthCalendar, Age = c.Age, Title = c.Title, DecisionRole = c.DecisionRole,
+        Interests = c.Interests, Anniversaries = Copy(c.Anniversaries), Phones = Copy(c.Phones), Email = c.Email,
+        SocialAccounts = Copy(c.SocialAccounts), Province = c.Province, City = c.City, District = c.District,
+        Street = c.Street, RegisteredAddress = c.RegisteredAddress, Industry = c.Industry, StaffCount = c.StaffCount,
+        AnnualRevenueFen = c.AnnualRevenueFen, MainBusiness = c.MainBusiness, MarketPosition = c.MarketPosition,
+        Uscc = c.Uscc, ProductsOfInterest = c.ProductsOfInterest, BudgetMinFen = c.BudgetMinFen,
+        BudgetMaxFen = c.BudgetMaxFen, Urgency = c.Urgency, DecisionProcess = c.DecisionProcess,
+        CreditLimitFen = c.CreditLimitFen, CreditNotes = c.CreditNotes, RiskLevel = c.RiskLevel, Type = c.Type,
+        PartnerField = c.PartnerField, LeadSource = c.LeadSource, Intent = c.Intent, Stage = c.Stage,
+        ValueTier = c.ValueTier, Potential = c.Potential, Region = c.Region, Tags = [.. c.Tags], Notes = c.Notes,
+        CustomFields = JsonNode.Parse(string.IsNullOrEmpty(c.CustomFieldsJson) ? "{}" : c.CustomFieldsJson) as JsonObject ?? [],
+        OwnerId = c.OwnerId, Version = c.Version, CreatedAt = c.CreatedAt, CreatedBy = c.CreatedBy,
+        UpdatedAt = c.UpdatedAt, UpdatedBy = c.UpdatedBy,
+    };
+
+    /// <summary>Copies the editable fields onto the entity (already validated and normalised).</summary>
+    internal void ApplyTo(Customer c, JsonObject customFields)
+    {
+        c.Kind = Kind; c.Name = Name; c.Gender = Gender; c.BirthDate = BirthDate; c.BirthCalendar = BirthCalendar;
+        c.Age = Age; c.Title = Title; c.DecisionRole = DecisionRole; c.Interests = Interests;
+        c.Anniversaries = Copy(Anniversaries); c.Phones = Copy(Phones); c.Email = Email;
+        c.SocialAccounts = Copy(SocialAccounts); c.Province = Province; c.City = City; c.District = District;
+        c.Street = Street; c.RegisteredAddress = RegisteredAddress; c.Industry = Industry; c.StaffCount = StaffCount;
+        c.AnnualRevenueFen = AnnualRevenueFen; c.MainBusiness = MainBusiness; c.MarketPosition = MarketPosition;
+        c.Uscc = Uscc; c.ProductsOfInterest = ProductsOfInterest; c.BudgetMinFen = BudgetMinFen;
+        c.BudgetMaxFen = BudgetMaxFen; c.Urgency = Urgency; c.DecisionProcess = DecisionProcess;
+        c.CreditLimitFen = CreditLimitFen; c.CreditNotes = CreditNotes; c.RiskLevel = RiskLevel; c.Type = Type;
+        c.PartnerField = PartnerField; c.LeadSource = LeadSource; c.Intent = Intent; c.Stage = Stage;
+        c.ValueTier = ValueTier; c.Potential = Potential; c.Region = Region; c.Tags = Tags; c.Notes = Notes;
+        c.CustomFieldsJson = customFields.ToJsonString(JsonStorage.Options);
+    }
+
+    private static List<T> Copy<T>(List<T> list) => JsonStorage.Deserialize<List<T>>(JsonStorage.Serialize(list)) ?? [];
+}
+
+public static class CustomerLabels
+{
+    public static string Combined(string? industry, Level? valueTier, LifecycleStage stage, CustomerType type)
+    {
+        var parts = new List<string>();
+        if (!string.IsNullOrWhiteSpace(industry)) parts.Add(industry);
+        if (valueTier is { } v) parts.Add(ClassificationLabels.ValueTier(v));
+        parts.Add(stage switch
+        {
+            LifecycleStage.FirstPurchase or LifecycleStage.Repeat or LifecycleStage.Loyal => "成交客户",
+            LifecycleStage.Lost => "流失客户",
+            LifecycleStage.Intention => "意向客户",
+            _ => type == CustomerType.Partner ? "合作伙伴" : "潜在客户",
+        });
+        return string.Join('-', parts);
+    }
+}

@@ -1,0 +1,279 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Renmai.Data;
+using Renmai.Features.Classification;
+using Renmai.Features.Contacts;
+using Renmai.Features.CustomFields;
+using Renmai.Features.Users;
+
+namespace Renmai.Features.Customers;
+
+/// <summary>
+/// Everything that reads or writes customers goes through here — pages, API, CLI — so validation
+/// and the record-scope check are the same on every path.
+/// </summary>
+public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, TimeProvider clock)
+{
+    // ---- Record scope -------------------------------------------------------------------------
+
+    /// <summary>
+    /// The customers this actor may see. Admins, managers and auditors see all (team scopes for
+    /// managers arrive with teams); reps and service agents see the customers they own.
+    /// </summary>
+    internal static IQueryable<Customer> Visible(IQueryable<Customer> customers, Actor actor)
+    {
+        if (actor.IsInRole(Roles.Admin) || actor.IsInRole(Roles.Manager) || actor.IsInRole(Roles.Auditor)) return customers;
+        var me = actor.UserId;
+        return customers.Where(c => c.OwnerId == me);
+    }
+
+    private static void EnsureCanWrite(Actor actor)
+    {
+        if (actor.IsInRole(Roles.Auditor) && actor.Roles.Count == 1) throw new ForbiddenException("审计员为只读角色，不能修改客户");
+    }
+
+    // ---- Reads --------------------------------------------------------------------------------
+
+    public async Task<PagedResult<CustomerForm>> ListAsync(CustomerListQuery query, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().ToListAsync(ct);
+        var columns = CustomerColumns.All(defs, db.IsPostgres).ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
+        var errors = new ValidationErrors();
+        var q = Visible(db.Set<Customer>().AsNoTracking(), actor);
+
+        if (!string.IsNullOrWhiteSpace(query.Q))
+        {
+            var text = Validators.ToHalfWidth(query.Q).Trim();
+            var upper = text.ToUpperInvariant();
+            q = q.Where(c => c.Number == upper || c.Name.Contains(text) || (c.Email != null && c.Email.Contains(text))
+                || (c.Uscc != null && c.Uscc.StartsWith(upper))
+                || db.Set<Contact>().Any(k => k.CustomerId == c.Id && k.Name.Contains(text)));
+        }
+        foreach (var f in query.Filters)
+        {
+            if (!columns.TryGetValue(f.Field, out var col)) { errors.Add("filter", $"未知的筛选字段“{f.Field}”"); continue; }
+            q = CustomerColumns.ApplyFilter(q, col, f, errors);
+        }
+        var sortKey = string.IsNullOrWhiteSpace(query.Sort) ? "-updatedAt" : query.Sort.Trim();
+        var descending = sortKey.StartsWith('-');
+        if (!columns.TryGetValue(sortKey.TrimStart('-', '+'), out var sortCol)) errors.Add("sort", $"不能按“{sortKey}”排序");
+        if (query.Page < 1) errors.Add("page", "页码从 1 开始");
+        if (query.PageSize is < 1 or > CustomerListQuery.MaxPageSize) errors.Add("pageSize", $"每页条数应在 1 到 {CustomerListQuery.MaxPageSize} 之间");
+        errors.ThrowIfAny();
+
+        var total = await q.CountAsync(ct);
+        var items = await CustomerColumns.ApplySort(q, sortCol!, descending)
+            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+        return new PagedResult<CustomerForm>(items.Select(CustomerForm.From).ToList(), total);
+    }
+
+    public async Task<CustomerForm> GetAsync(string number, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return CustomerForm.From(await FindVisibleAsync(db, actor, number, ct));
+    }
+
+    /// <summary>The change timeline of a customer and its contacts, newest first.</summary>
+    public async Task<List<ChangeRecord>> HistoryAsync(string number, int take = 500, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var customer = await FindVisibleAsync(db, actor, number, ct, includeDeleted: true);
+        return await db.Set<ChangeRecord>().AsNoTracking().Where(r => r.CustomerId == customer.Id)
+            .OrderByDescending(r => r.At).ThenByDescending(r => r.Id).Take(take).ToListAsync(ct);
+    }
+
+    /// <summary>The recycle bin: deleted customers this actor may see, most recently deleted first.</summary>
+    public async Task<PagedResult<CustomerForm>> DeletedAsync(int page = 1, int pageSize = 50, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var q = Visible(db.Set<Customer>().IgnoreQueryFilters().AsNoTracking(), actor).Where(c => c.DeletedAt != null);
+        var total = await q.CountAsync(ct);
+        var items = await q.OrderByDescending(c => c.DeletedAt).ThenBy(c => c.Id)
+            .Skip((Math.Max(page, 1) - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+        return new PagedResult<CustomerForm>(items.Select(CustomerForm.From).ToList(), total);
+    }
+
+    // ---- Writes -------------------------------------------------------------------------------
+
+    public async Task<CustomerForm> CreateAsync(CustomerForm form, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        EnsureCanWrite(actor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.Actor = actor;
+        var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().OrderBy(d => d.SortOrder).ToListAsync(ct);
+        var customFields = Validate(form, defs, null);
+
+        var strategy = db.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async () =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var customer = new Customer { OwnerId = actor.UserId };
+            form.ApplyTo(customer, customFields);
+            customer.Number = CustomerNumbers.Format(await CustomerNumbers.ReserveAsync(db, 1, ct));
+            db.Add(customer);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return CustomerForm.From(customer);
+        });
+    }
+
+    /// <summary>
+    /// Saves the form over the customer if nobody changed it since <paramref name="expectedVersion"/>;
+    /// otherwise throws <see cref="ConcurrencyConflictException"/> carrying the current values.
+    /// </summary>
+    public async Task<CustomerForm> UpdateAsync(string number, CustomerForm form, int expectedVersion, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        EnsureCanWrite(actor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.Actor = actor;
+        var customer = await FindVisibleAsync(db, actor, number, ct, tracking: true);
+        if (customer.Version != expectedVersion) throw Conflict(customer);
+        var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().OrderBy(d => d.SortOrder).ToListAsync(ct);
+        var existing = JsonNode.Parse(customer.CustomFieldsJson) as JsonObject;
+        var customFields = Validate(form, defs, existing);
+        form.ApplyTo(customer, customFields);
+        // The version read by the caller is the one the UPDATE must still find in the row.
+        db.Entry(customer).Property(c => c.Version).OriginalValue = expectedVersion;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            await using var fresh = await dbs.CreateDbContextAsync(ct);
+            throw Conflict(await FindVisibleAsync(fresh, actor, number, ct));
+        }
+        return CustomerForm.From(customer);
+    }
+
+    public async Task DeleteAsync(string number, int? expectedVersion = null, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        EnsureCanWrite(actor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.Actor = actor;
+        var customer = await FindVisibleAsync(db, actor, number, ct, tracking: true);
+        if (expectedVersion is { } v && customer.Version != v) throw Conflict(customer);
+        customer.DeletedAt = clock.GetUtcNow().UtcDateTime;
+        await db.SaveChangesAsync(ct);
+    }
+
+    public async Task<CustomerForm> RestoreAsync(string number, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        EnsureCanWrite(actor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.Actor = actor;
+        var customer = await FindVisibleAsync(db, actor, number, ct, tracking: true, includeDeleted: true);
+        if (customer.DeletedAt is null) return CustomerForm.From(customer);
+        customer.DeletedAt = null;
+        await db.SaveChangesAsync(ct);
+        return CustomerForm.From(customer);
+    }
+
+    // ---- Helpers ------------------------------------------------------------------------------
+
+    internal static async Task<Customer> FindVisibleAsync(RenmaiDb db, Actor actor, string number, CancellationToken ct,
+        bool tracking = false, bool includeDeleted = false)
+    {
+        var key = CustomerNumbers.Normalize(number);
+        IQueryable<Customer> q = db.Set<Customer>();
+        if (includeDeleted) q = q.IgnoreQueryFilters();
+        if (!tracking) q = q.AsNoTracking();
+        // Outside the caller's scope looks exactly like not existing: no data, no hint.
+        return await Visible(q, actor).SingleOrDefaultAsync(c => c.Number == key, ct)
+            ?? throw new NotFoundException($"客户 {key} 不存在");
+    }
+
+    private static ConcurrencyConflictException Conflict(Customer current) =>
+        new($"保存失败：客户 {current.Number} 已被 {current.UpdatedBy} 于 {current.UpdatedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss} 修改。已为您载入最新内容，请核对后重新修改。",
+            CustomerForm.From(current));
+
+    /// <summary>Validates and normalises the form in place; returns the normalised custom fields.</summary>
+    internal static JsonObject Validate(CustomerForm form, IReadOnlyList<CustomFieldDefinition> defs, JsonObject? existingCustomFields)
+    {
+        var e = new ValidationErrors();
+        form.Name = (form.Name ?? "").Trim();
+        if (form.Name.Length == 0) e.Add("name", form.Kind == CustomerKind.Company ? "请填写公司名称" : "请填写客户姓名");
+        else if (form.Name.Length > 200) e.Add("name", "名称不能超过 200 个字");
+        if (!Enum.IsDefined(form.Kind)) e.Add("kind", "客户性质应为 个人客户 或 企业客户");
+
+        for (var i = 0; i < form.Phones.Count; i++)
+        {
+            var p = form.Phones[i];
+            if (string.IsNullOrWhiteSpace(p.Number)) { e.Add($"phones[{i}].number", "请填写电话号码，或删除这一行"); continue; }
+            var (normalized, error) = Validators.CheckPhone(p.Number, p.Kind);
+            if (error is not null) e.Add($"phones[{i}].number", error);
+            else p.Number = normalized!;
+            p.Note = Blank(p.Note);
+        }
+        if (form.Phones.GroupBy(p => p.Number).Any(g => g.Count() > 1)) e.Add("phones", "电话号码重复");
+
+        form.Email = Blank(form.Email);
+        if (form.Email is not null && Validators.CheckEmail(form.Email) is { } emailError) e.Add("email", emailError);
+
+        form.Uscc = Blank(form.Uscc);
+        if (form.Uscc is not null)
+        {
+            form.Uscc = Validators.NormalizeUscc(form.Uscc);
+            if (Validators.CheckUscc(form.Uscc) is { } usccError) e.Add("uscc", usccError);
+        }
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        if (form.BirthDate is { } bd && (bd > today || bd.Year < 1900)) e.Add("birthDate", "生日应在 1900 年至今天之间");
+        if (form.Age is { } age && age is < 0 or > 150) e.Add("age", "年龄应在 0 到 150 之间");
+        if (form.StaffCount is < 0) e.Add("staffCount", "员工人数不能为负数");
+        if (form.AnnualRevenueFen is < 0) e.Add("annualRevenueFen", "年营业额不能为负数");
+        if (form.CreditLimitFen is < 0) e.Add("creditLimitFen", "信用额度不能为负数");
+        if (form.BudgetMinFen is < 0) e.Add("budgetMinFen", "预算不能为负数");
+        if (form.BudgetMinFen is { } min && form.BudgetMaxFen is { } max && min > max) e.Add("budgetMaxFen", "预算上限不能低于下限");
+
+        for (var i = 0; i < form.SocialAccounts.Count; i++)
+        {
+            form.SocialAccounts[i].Account = (form.SocialAccounts[i].Account ?? "").Trim();
+            if (form.SocialAccounts[i].Account.Length == 0) e.Add($"socialAccounts[{i}].account", "请填写账号，或删除这一行");
+        }
+        for (var i = 0; i < form.Anniversaries.Count; i++)
+        {
+            form.Anniversaries[i].Name = (form.Anniversaries[i].Name ?? "").Trim();
+            if (form.Anniversaries[i].Name.Length == 0) e.Add($"anniversaries[{i}].name", "请填写纪念日名称");
+        }
+
+        if (form.Type != CustomerType.Partner) form.PartnerField = null;
+        if (form.Tags.Any(t => t.Length > 20)) e.Add("tags", "单个标签不能超过 20 个字");
+        if (form.Tags.Count > 30) e.Add("tags", "标签不能超过 30 个");
+
+        foreach (var enumError in EnumErrors(form)) e.Add(enumError.Field, enumError.Message);
+
+        form.Title = Blank(form.Title); form.Interests = Blank(form.Interests); form.Province = Blank(form.Province);
+        form.City = Blank(form.City); form.District = Blank(form.District); form.Street = Blank(form.Street);
+        form.RegisteredAddress = Blank(form.RegisteredAddress); form.Industry = Blank(form.Industry);
+        form.MainBusiness = Blank(form.MainBusiness); form.MarketPosition = Blank(form.MarketPosition);
+        form.ProductsOfInterest = Blank(form.ProductsOfInterest); form.DecisionProcess = Blank(form.DecisionProcess);
+        form.CreditNotes = Blank(form.CreditNotes); form.Region = Blank(form.Region); form.Notes = Blank(form.Notes);
+        if (form.Industry is { Length: > 50 }) e.Add("industry", "行业不能超过 50 个字");
+        if (form.Region is { Length: > 50 }) e.Add("region", "区域不能超过 50 个字");
+
+        var customFields = CustomFieldService.Normalize(form.CustomFields, defs, existingCustomFields, e);
+        e.ThrowIfAny();
+        return customFields;
+    }
+
+    private static IEnumerable<(string Field, string Message)> EnumErrors(CustomerForm f)
+    {
+        if (!Enum.IsDefined(f.Type)) yield return ("type", "未知的客户类型");
+        if (!Enum.IsDefined(f.Stage)) yield return ("stage", "未知的生命周期阶段");
+        if (f.Intent is { } i && !Enum.IsDefined(i)) yield return ("intent", "意向度应为 A–E");
+        if (f.ValueTier is { } v && !Enum.IsDefined(v)) yield return ("valueTier", "价值分层应为 高/中/低");
+        if (!Enum.IsDefined(f.RiskLevel)) yield return ("riskLevel", "未知的风险等级");
+    }
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}

@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.AspNetCore.Mvc;
+using Renmai.Features.Customers;
+
+namespace Renmai.Features.Users;
+
+/// <summary>
+/// Form posts for login, logout, first-run setup and language choice. They run as plain HTTP
+/// requests (not over the Blazor circuit) because only a real response can set the cookie.
+/// </summary>
+public static class AccountEndpoints
+{
+    public static void MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/account/login", async ([FromForm] string email, [FromForm] string password, [FromForm] string? returnUrl,
+            SignInManager<RenmaiUser> signIn, UserManager<RenmaiUser> users) =>
+        {
+            var back = SafeReturn(returnUrl);
+            var user = await users.FindByEmailAsync((email ?? "").Trim());
+            if (user is null || !user.IsActive)
+                return Results.Redirect($"/login?error=invalid&returnUrl={Uri.EscapeDataString(back)}");
+            var result = await signIn.PasswordSignInAsync(user, password ?? "", isPersistent: false, lockoutOnFailure: true);
+            if (result.Succeeded) return Results.LocalRedirect(back);
+            var error = result.IsLockedOut ? "locked" : "invalid";
+            return Results.Redirect($"/login?error={error}&returnUrl={Uri.EscapeDataString(back)}");
+        }).AllowAnonymous();
+
+        app.MapPost("/account/logout", async (SignInManager<RenmaiUser> signIn) =>
+        {
+            await signIn.SignOutAsync();
+            return Results.Redirect("/login");
+        });
+
+        app.MapPost("/setup", async ([FromForm] string code, [FromForm] string email, [FromForm] string displayName,
+            [FromForm] string password, [FromForm] string confirm, SetupCode setupCode, SetupState state,
+            UserService userService, SignInManager<RenmaiUser> signIn) =>
+        {
+            if (state.HasUsers) return Results.Redirect("/login");
+            if (password != confirm) return Results.Redirect("/setup?error=" + Uri.EscapeDataString("两次输入的密码不一致"));
+            var current = setupCode.Current;
+            if (current is null || !setupCode.TryConsume(code))
+                return Results.Redirect("/setup?error=" + Uri.EscapeDataString("设置代码不正确，请查看服务器日志中的一次性设置代码"));
+            try
+            {
+                var user = await userService.CreateAsync(email, password, Roles.Admin, displayName);
+                state.HasUsers = true;
+                await signIn.SignInAsync(user, isPersistent: false);
+                return Results.Redirect("/");
+            }
+            catch (ValidationFailedException ex)
+            {
+                setupCode.Restore(current);
+                var msg = string.Join("；", ex.Errors.Fields.SelectMany(f => f.Value));
+                return Results.Redirect("/setup?error=" + Uri.EscapeDataString(msg));
+            }
+        }).AllowAnonymous();
+
+        app.MapGet("/culture", (string c, string? returnUrl, HttpContext http) =>
+        {
+            var culture = c == "en" ? "en" : "zh-CN";
+            http.Response.Cookies.Append(CookieRequestCultureProvider.DefaultCookieName,
+                CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
+                new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax });
+            return Results.LocalRedirect(SafeReturn(returnUrl));
+        }).AllowAnonymous();
+    }
+
+    /// <summary>Only local paths, so the login form cannot be used as an open redirect.</summary>
+    private static string SafeReturn(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+            ? url : "/";
+}

@@ -1,0 +1,135 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Renmai.Data;
+
+namespace Renmai.Features.Users;
+
+public static class UsersSetup
+{
+    public const string SmartScheme = "RenmaiSmart";
+
+    public static IServiceCollection AddRenmaiUsers(this IServiceCollection services)
+    {
+        services.AddHttpContextAccessor();
+        services.AddScoped<CurrentActor>();
+        services.AddScoped<UserService>();
+        services.AddSingleton<SetupCode>();
+        services.AddSingleton<SetupState>();
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = SmartScheme;
+                o.DefaultChallengeScheme = SmartScheme;
+            })
+            .AddPolicyScheme(SmartScheme, "Cookie or API token", o =>
+            {
+                // API clients send a bearer token; browsers carry the login cookie.
+                o.ForwardDefaultSelector = ctx =>
+                    ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                        ? CurrentActor.ApiScheme : IdentityConstants.ApplicationScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(CurrentActor.ApiScheme, null)
+            .AddIdentityCookies();
+
+        services.AddIdentityCore<RenmaiUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequiredLength = 8;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.AllowedForNewUsers = true;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            })
+            .AddRoles<RenmaiRole>()
+            .AddEntityFrameworkStores<RenmaiDb>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders()
+            .AddErrorDescriber<ChineseIdentityErrors>()
+            .AddClaimsPrincipalFactory<RenmaiClaimsFactory>();
+
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = "/login";
+            o.LogoutPath = "/logout";
+            o.AccessDeniedPath = "/login";
+            o.Cookie.Name = "renmai.auth";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            o.SlidingExpiration = true;
+            o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, 401);
+            o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, 403);
+        });
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(ApiWritePolicy, p => p.RequireAuthenticatedUser().RequireAssertion(ctx =>
+                !ctx.User.HasClaim(ApiTokenAuthentication.ReadOnlyClaim, "true")));
+        return services;
+    }
+
+    public const string ApiWritePolicy = "api-write";
+
+    private static Task ApiAware(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
+    {
+        if (ctx.Request.Path.StartsWithSegments("/api")) { ctx.Response.StatusCode = status; return Task.CompletedTask; }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Until the first account exists every page leads to /setup; the setup code goes to the log.
+    /// </summary>
+    public static async Task UseFirstRunSetupAsync(this WebApplication app)
+    {
+        var state = app.Services.GetRequiredService<SetupState>();
+        using (var scope = app.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserService>();
+            await users.EnsureRolesAsync();
+            state.HasUsers = await users.AnyUsersAsync();
+        }
+        if (!state.HasUsers)
+        {
+            var code = app.Services.GetRequiredService<SetupCode>().Current;
+            app.Logger.LogWarning("首次运行：请在浏览器打开 /setup 创建管理员账号，一次性设置代码 / First-run setup code: {SetupCode}", code);
+        }
+        app.Use(async (ctx, next) =>
+        {
+            var path = ctx.Request.Path;
+            if (!state.HasUsers && !path.StartsWithSegments("/setup") && !path.StartsWithSegments("/health")
+                && !path.StartsWithSegments("/_framework") && !path.StartsWithSegments("/_content") && !path.StartsWithSegments("/api")
+                && !Path.HasExtension(path.Value))
+            {
+                ctx.Response.Redirect("/setup");
+                return;
+            }
+            await next();
+        });
+    }
+}
+
+/// <summary>Whether the first account exists yet (checked once at start, then set by setup).</summary>
+public sealed class SetupState
+{
+    private volatile bool _hasUsers;
+
+    public bool HasUsers { get => _hasUsers; set => _hasUsers = value; }
+}
+
+/// <summary>Adds the display name to the login cookie so pages and history can show it.</summary>
+public sealed class RenmaiClaimsFactory(UserManager<RenmaiUser> users, RoleManager<RenmaiRole> roles, IOptions<IdentityOptions> options)
+    : UserClaimsPrincipalFactory<RenmaiUser, RenmaiRole>(users, roles, options)
+{
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(RenmaiUser user)
+    {
+        var identity = await base.GenerateClaimsAsync(user);
+        identity.AddClaim(new Claim("display_name", user.DisplayName));
+        return identity;
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Renmai.Features.Customers;
+
+namespace Renmai.Hosting;
+
+/// <summary>
+/// Turns service exceptions into application/problem+json for API callers:
+/// validation → 400 with per-field errors, not found → 404, forbidden → 403,
+/// stale version → 412 with the current record, missing If-Match → 428.
+/// </summary>
+public sealed class ApiErrors(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var http = httpContext;
+        if (!http.Request.Path.StartsWithSegments("/api")) return false;
+        if (exception is BadHttpRequestException bad)
+        {
+            http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await Write(http, exception, "请求格式不正确", bad.Message);
+        }
+        var (status, title) = exception switch
+        {
+            ValidationFailedException => (StatusCodes.Status400BadRequest, "输入有误"),
+            NotFoundException => (StatusCodes.Status404NotFound, "未找到"),
+            ForbiddenException => (StatusCodes.Status403Forbidden, "没有权限"),
+            ConcurrencyConflictException => (StatusCodes.Status412PreconditionFailed, "记录已被他人修改"),
+            PreconditionRequiredException => (StatusCodes.Status428PreconditionRequired, "缺少版本号"),
+            _ => (0, ""),
+        };
+        if (status == 0) return false;
+        http.Response.StatusCode = status;
+        return await Write(http, exception, title, exception.Message);
+    }
+
+    private async ValueTask<bool> Write(HttpContext http, Exception exception, string title, string detail)
+    {
+        var pd = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = http.Response.StatusCode, Title = title, Detail = detail };
+        if (exception is ValidationFailedException v)
+        {
+            pd.Detail = "请修正标出的字段后重试";
+            pd.Extensions["errors"] = v.Errors.Fields.ToDictionary(f => f.Key, f => f.Value.ToArray());
+        }
+        if (exception is ConcurrencyConflictException c && c.Current is not null) pd.Extensions["current"] = c.Current;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = pd, Exception = exception });
+    }
+}

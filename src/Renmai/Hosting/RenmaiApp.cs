@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json.Serialization;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Localization;
+using MudBlazor.Services;
+using Renmai.Components;
+using Renmai.Data;
+using Renmai.Features.Contacts;
+using Renmai.Features.Customers;
+using Renmai.Features.CustomFields;
+using Renmai.Features.Users;
+using Scalar.AspNetCore;
+
+namespace Renmai.Hosting;
+
+/// <summary>Builds the one Renmai host used by the server, the CLI and the tests.</summary>
+public static class RenmaiApp
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        // GBK / GB18030 files from Chinese Excel need the code-page encodings.
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        configure?.Invoke(builder);
+        var storage = RenmaiStorage.From(builder.Configuration);
+        var services = builder.Services;
+
+        services.AddRenmaiData(storage);
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(storage.DataFolder, "keys")))
+            .SetApplicationName("Renmai");
+        services.AddRenmaiUsers();
+        services.AddScoped<CustomerService>();
+        services.AddScoped<ContactService>();
+        services.AddScoped<CustomFieldService>();
+        services.AddScoped<SavedViewService>();
+
+        services.AddLocalization();
+        services.Configure<RequestLocalizationOptions>(o =>
+        {
+            var cultures = new[] { new CultureInfo("zh-CN"), new CultureInfo("en") };
+            o.DefaultRequestCulture = new RequestCulture("zh-CN");
+            o.SupportedCultures = cultures;
+            o.SupportedUICultures = cultures;
+            o.RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
+        });
+
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Encoder = JavaScriptEncoder.Create(UnicodeRanges.All);
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+        });
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiErrors>();
+        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Renmai 人脉 CRM API";
+            doc.Info.Description = "客户档案 REST API。认证：Authorization: Bearer <令牌>（renmai token create）。金额单位为分。";
+            return Task.CompletedTask;
+        }));
+        services.AddHealthChecks();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddCascadingAuthenticationState();
+        services.AddMudServices();
+        services.AddAntiforgery();
+        return builder;
+    }
+
+    public static async Task<WebApplication> BuildAsync(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        await DataSetup.MigrateAsync(app.Services);
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRequestLocalization();
+        await app.UseFirstRunSetupAsync();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("Renmai API")).AllowAnonymous();
+        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi();
+        app.MapAccountEndpoints();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using Renmai.Data;
+using Renmai.Features.Customers;
+using Renmai.Features.Users;
+
+namespace Renmai.Hosting;
+
+/// <summary>
+/// The `renmai` command line. No subcommand (or `serve`) runs the server; the others do admin
+/// work against the same data folder and database, through the same services as the UI.
+/// </summary>
+public static class RenmaiCli
+{
+    private static readonly HashSet<string> Subcommands = ["migrate", "user", "token", "demo-data", "--help", "-h", "-?", "help", "--version"];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        args = ExtractDataFolder(args);
+        if (args.Length == 0 || args[0] == "serve" || !Subcommands.Contains(args[0]))
+            return await ServeAsync(args.Length > 0 && args[0] == "serve" ? args[1..] : args);
+
+        var root = new RootCommand("人脉 Renmai CRM — 不带子命令时启动服务器 (runs the server when no subcommand is given). 全局选项 --data DIR 指定数据目录。");
+        root.Subcommands.Add(new Command("serve", "启动服务器（--urls http://127.0.0.1:5000）"));
+
+        var migrate = new Command("migrate", "创建或升级数据库结构 (create or upgrade the database schema)");
+        migrate.SetAction(async (_, ct) =>
+        {
+            await using var app = await BuildAsync(ct);
+            Console.WriteLine("数据库已是最新结构 (database schema is up to date).");
+            return 0;
+        });
+        root.Subcommands.Add(migrate);
+
+        var email = new Option<string>("--email") { Description = "用户邮箱", Required = true };
+        var password = new Option<string>("--password") { Description = "密码（至少 8 位）", Required = true };
+        var role = new Option<string>("--role") { Description = "角色：" + string.Join("|", Roles.All), DefaultValueFactory = _ => Roles.Rep };
+        var name = new Option<string?>("--name") { Description = "显示名称" };
+        var userAdd = new Command("add", "添加用户 (add a user)") { email, password, role, name };
+        userAdd.SetAction(async (pr, ct) => await Guarded(async () =>
+        {
+            await using var app = await BuildAsync(ct);
+            await using var scope = app.Services.CreateAsyncScope();
+            var user = await scope.ServiceProvider.GetRequiredService<UserService>()
+                .CreateAsync(pr.GetValue(email)!, pr.GetValue(password)!, pr.GetValue(role)!, pr.GetValue(name));
+            Console.WriteLine($"已创建用户 {user.Email}（{Roles.Label(pr.GetValue(role)!)}）。");
+        }));
+        root.Subcommands.Add(new Command("user", "用户管理 (users)") { userAdd });
+
+        var tokenEmail = new Option<string>("--email") { Description = "令牌所属用户的邮箱", Required = true };
+        var tokenName = new Option<string>("--name") { Description = "令牌名称", DefaultValueFactory = _ => "CLI" };
+        var readOnly = new Option<bool>("--read-only") { Description = "只读令牌" };
+        var days = new Option<int?>("--days") { Description = "有效天数（默认不过期）" };
+        var tokenCreate = new Command("create", "创建 API 令牌，最后一行输出令牌 (prints the token as its last line)") { tokenEmail, tokenName, readOnly, days };
+        tokenCreate.SetAction(async (pr, ct) => await Guarded(async () =>
+        {
+            await using var app = await BuildAsync(ct);
+            await using var scope = app.Services.CreateAsyncScope();
+            var expires = pr.GetValue(days) is { } d ? DateTime.UtcNow.AddDays(d) : (DateTime?)null;
+            var (_, secret) = await scope.ServiceProvider.GetRequiredService<UserService>()
+                .CreateTokenAsync(pr.GetValue(tokenEmail)!, pr.GetValue(tokenName)!, pr.GetValue(readOnly), expires, ct);
+            Console.WriteLine("API 令牌已创建，只显示这一次，请妥善保存 (shown once):");
+            Console.WriteLine(secret);
+        }));
+        root.Subcommands.Add(new Command("token", "API 令牌 (API tokens)") { tokenCreate });
+
+        var count = new Option<int>("--customers") { Description = "生成的客户数量", DefaultValueFactory = _ => 200 };
+        var seed = new Option<int>("--seed") { Description = "随机种子（相同种子生成相同数据）", DefaultValueFactory = _ => 20261123 };
+        var demo = new Command("demo-data", "填充中文演示数据 (fill realistic Chinese demo data)") { count, seed };
+        demo.SetAction(async (pr, ct) => await Guarded(async () =>
+        {
+            var n = pr.GetValue(count);
+            if (n is < 1 or > 5_000_000) throw new ArgumentException("--customers 应在 1 到 5000000 之间");
+            await using var app = await BuildAsync(ct);
+            var started = DateTime.UtcNow;
+            var written = await DemoData.FillAsync(app.Services, n, pr.GetValue(seed), Console.Out, ct);
+            Console.WriteLine($"已生成 {written} 个演示客户，用时 {(DateTime.UtcNow - started).TotalSeconds:F1} 秒。");
+        }));
+        root.Subcommands.Add(demo);
+
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    private static async Task<int> ServeAsync(string[] args)
+    {
+        var app = await RenmaiApp.BuildAsync(RenmaiApp.CreateBuilder(args));
+        await app.RunAsync();
+        return 0;
+    }
+
+    /// <summary>Builds the host (services, migrated database) without starting the web server.</summary>
+    private static async Task<WebApplication> BuildAsync(CancellationToken ct)
+    {
+        var builder = RenmaiApp.CreateBuilder([]);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var app = builder.Build();
+        await DataSetup.MigrateAsync(app.Services, ct);
+        return app;
+    }
+
+    /// <summary>Turns expected failures into a Chinese message on stderr and exit code 1.</summary>
+    private static async Task<int> Guarded(Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return 0;
+        }
+        catch (ValidationFailedException ex)
+        {
+            foreach (var (field, messages) in ex.Errors.Fields)
+                await Console.Error.WriteLineAsync($"错误 {field}: {string.Join("；", messages)}");
+        }
+        catch (Exception ex) when (ex is NotFoundException or ForbiddenException or ArgumentException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync("错误: " + ex.Message);
+        }
+        return 1;
+    }
+
+    /// <summary>`--data DIR` (anywhere) becomes RENMAI_DATA for this process.</summary>
+    private static string[] ExtractDataFolder(string[] args)
+    {
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--data" && i + 1 < args.Length) { Environment.SetEnvironmentVariable("RENMAI_DATA", args[++i]); continue; }
+            if (args[i].StartsWith("--data=", StringComparison.Ordinal)) { Environment.SetEnvironmentVariable("RENMAI_DATA", args[i][7..]); continue; }
+            rest.Add(args[i]);
+        }
+        return [.. rest];
+    }
+}

@@ -1,0 +1,7 @@
+namespace Renmai;
+
+/// <summary>
+/// Marker for the UI's string resources. Keys are the Simplified Chinese text itself; the
+/// neutral resource is empty (the key is the Chinese text) and SharedResource.en.resx translates.
+/// </summary>
+public sealed class SharedResource;
