@@ -53,12 +53,14 @@ public sealed class HistoryInterceptor(TimeProvider clock) : SaveChangesIntercep
                     break;
                 case EntityState.Modified:
                     var changes = FieldChanges(entry).ToList();
-                    if (changes.Count == 0) { entry.State = EntityState.Unchanged; break; }
+                    var deletedProp = entry.Property(nameof(AuditableEntity.DeletedAt));
+                    var deleteChanged = deletedProp.IsModified && (deletedProp.OriginalValue is null) != (e.DeletedAt is null);
+                    // Saving identical values is not a change: no version bump, no history line.
+                    if (changes.Count == 0 && !deleteChanged) { entry.State = EntityState.Unchanged; break; }
                     e.UpdatedAt = now;
                     e.UpdatedBy = actor.Name;
                     e.UpdatedVia = actor.Source;
                     e.Version++;
-                    var deletedProp = entry.Property(nameof(AuditableEntity.DeletedAt));
                     if (deletedProp.IsModified && deletedProp.OriginalValue is null && e.DeletedAt is not null)
                     {
                         e.DeletedBy = actor.Name;
