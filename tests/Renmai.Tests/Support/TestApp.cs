@@ -108,6 +108,9 @@ public sealed class TestApp : IAsyncDisposable
         return await work(sp);
     }
 
+    public Task AsUserAsync(string email, Func<IServiceProvider, Task> work) =>
+        AsUserAsync(email, async sp => { await work(sp); return true; });
+
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync();
