@@ -17,6 +17,7 @@ public enum TestDatabase { Sqlite, Postgres }
 public sealed class TestApp : IAsyncDisposable
 {
     private readonly string? _pgDatabase;
+    private bool _ownsFolder;
 
     private TestApp(WebApplication app, string dataFolder, string? pgDatabase)
     {
@@ -29,9 +30,9 @@ public sealed class TestApp : IAsyncDisposable
     public string DataFolder { get; }
     public IServiceProvider Services => App.Services;
 
-    public static async Task<TestApp> StartAsync(TestDatabase database, TimeProvider? clock = null)
+    public static async Task<TestApp> StartAsync(TestDatabase database, TimeProvider? clock = null, string? dataFolder = null)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "renmai-test-" + Guid.NewGuid().ToString("N")[..12]);
+        var folder = dataFolder ?? Path.Combine(Path.GetTempPath(), "renmai-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         var settings = new Dictionary<string, string?> { ["Data:Path"] = folder, ["Logging:LogLevel:Default"] = "Warning" };
         string? pgDb = null;
@@ -57,7 +58,7 @@ public sealed class TestApp : IAsyncDisposable
         });
         var app = await RenmaiApp.BuildAsync(builder);
         await app.StartAsync();
-        return new TestApp(app, folder, pgDb);
+        return new TestApp(app, folder, pgDb) { _ownsFolder = dataFolder is null };
     }
 
     /// <summary>The PostgreSQL server for tests. Missing means the test run is broken, not skipped.</summary>
@@ -124,6 +125,9 @@ public sealed class TestApp : IAsyncDisposable
             await cmd.ExecuteNonQueryAsync();
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { }
+        if (_ownsFolder)
+        {
+            try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { }
+        }
     }
 }
