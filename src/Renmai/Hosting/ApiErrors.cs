@@ -16,7 +16,15 @@ public sealed class ApiErrors(IProblemDetailsService problems) : IExceptionHandl
         if (!http.Request.Path.StartsWithSegments("/api")) return false;
         if (exception is BadHttpRequestException bad)
         {
+            // A body that is not valid JSON for the schema: name the field, as a validation error.
             http.Response.StatusCode = StatusCodes.Status400BadRequest;
+            if (bad.InnerException is System.Text.Json.JsonException json)
+            {
+                var errors = new ValidationErrors();
+                var field = json.Path is { Length: > 2 } p ? p.TrimStart('$', '.') : "body";
+                errors.Add(field, "值的格式或取值不正确" + (json.Path is null ? "（请求体不是有效的 JSON）" : ""));
+                return await Write(http, new ValidationFailedException(errors), "输入有误", "");
+            }
             return await Write(http, exception, "请求格式不正确", bad.Message);
         }
         var (status, title) = exception switch

@@ -59,6 +59,8 @@ public static class RenmaiApp
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
         });
         services.AddProblemDetails();
+        // Let malformed request bodies reach ApiErrors, which names the offending field.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ApiErrors>();
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {

@@ -105,6 +105,8 @@ public abstract class CustomerApiTests(TestDatabase database) : IAsyncLifetime
 
         var badEnum = await _admin.PostJsonAsync("/api/v1/customers", new { kind = "company", name = "某公司", intent = "Z" });
         Assert.Equal(HttpStatusCode.BadRequest, badEnum.StatusCode);
+        var badEnumProblem = await badEnum.ReadObjectAsync();
+        Assert.True(badEnumProblem["errors"]?.AsObject().ContainsKey("intent") == true, badEnumProblem.ToJsonString());
         Assert.Equal(before, await TotalAsync());
     }
 
