@@ -31,6 +31,9 @@ public static class RenmaiApp
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         configure?.Invoke(builder);
+        // Serve MudBlazor's and the app's static files straight from a build output (bin/…) in any
+        // environment, not only Development; a published app has no manifest and this is a no-op.
+        builder.WebHost.UseStaticWebAssets();
         var storage = RenmaiStorage.From(builder.Configuration);
         var services = builder.Services;
 
