@@ -9,7 +9,7 @@ namespace Renmai.BrowserTests;
 /// <summary>First start: the one-time code from the log creates the admin; then login and logout.</summary>
 [Collection(FreshServerCollection.Name)]
 public sealed class FirstRunSetupTest(FreshServer server, BrowserFixture browser, ITestOutputHelper output)
-    : BrowserTest(server, browser, output)
+    : BrowserTest<FreshServer>(server, browser, output)
 {
     private const string Email = "owner@renmai.test";
     private const string Password = "Setup-pass-2026";

@@ -10,7 +10,7 @@ namespace Renmai.BrowserTests;
 /// <summary>Simplified Chinese by default, English on request (/culture sets the culture cookie).</summary>
 [Collection(SeededServerCollection.Name)]
 public sealed class LanguageSwitchTest(SeededServer server, BrowserFixture browser, ITestOutputHelper output)
-    : BrowserTest(server, browser, output)
+    : BrowserTest<SeededServer>(server, browser, output)
 {
     [Fact]
     public Task Culture_link_switches_the_page_culture_and_back() => RunAsync(async () =>

@@ -10,13 +10,14 @@ namespace Renmai.BrowserTests.Infrastructure;
 /// failure saves a screenshot of every open page to test-results/ and prints the server log tail.
 /// Wrap each test body in <see cref="RunAsync"/>.
 /// </summary>
-public abstract class BrowserTest(RenmaiServer server, BrowserFixture browser, ITestOutputHelper output) : IAsyncLifetime
+public abstract class BrowserTest<TServer>(TServer server, BrowserFixture browser, ITestOutputHelper output) : IAsyncLifetime
+    where TServer : RenmaiServer
 {
     private readonly List<IBrowserContext> _contexts = [];
     private readonly List<string> _consoleErrors = [];
     private IPage? _page;
 
-    protected RenmaiServer Server { get; } = server;
+    protected TServer Server { get; } = server;
     protected BrowserFixture Browser { get; } = browser;
     protected ITestOutputHelper Output { get; } = output;
 
