@@ -97,6 +97,9 @@ public static class CustomerColumns
         Col("updatedBy", "更新人", ColumnKind.Text, c => c.UpdatedBy),
     ];
 
+    /// <summary>A display-only column (R2.6 组合标签, computed from industry, tier, stage and type): shown, not sorted or filtered.</summary>
+    public const string CombinedLabel = "combinedLabel";
+
     public static readonly IReadOnlyList<string> DefaultColumns =
         ["number", "name", "type", "intent", "stage", "valueTier", "industry", "region", "tags", "updatedAt"];
 

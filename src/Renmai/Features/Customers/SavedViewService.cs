@@ -27,7 +27,7 @@ public sealed class SavedViewService(IDbContextFactory<RenmaiDb> dbs, CurrentAct
         var e = new ValidationErrors();
         if (name.Length == 0) e.Add("name", "请填写视图名称");
         else if (name.Length > 60) e.Add("name", "视图名称不能超过 60 个字");
-        var known = CustomerColumns.BuiltIn.Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var known = CustomerColumns.BuiltIn.Select(c => c.Key).Append(CustomerColumns.CombinedLabel).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var col in definition.Columns.Where(c => !known.Contains(c) && !c.StartsWith("cf.", StringComparison.Ordinal)))
             e.Add("columns", $"未知的列“{col}”");
         e.ThrowIfAny();
