@@ -79,15 +79,15 @@ public sealed class CustomerLifecycleTest(SeededServer server, BrowserFixture br
 
         // 4. Open it from the list and edit region and intent; the history shows the change.
         await page.CustomerRow(number).GetByText(CompanyName).First.ClickAsync();
-        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == $"/customers/{number}");
+        await page.ExpectPathAsync($"/customers/{number}");
         await Expect(page.GetByTestId("customer-name")).ToContainTextAsync(CompanyName);
         await page.GetByTestId("customer-edit").ClickAsync();
-        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == $"/customers/{number}/edit");
+        await page.ExpectPathAsync($"/customers/{number}/edit");
         await Expect(page.Field("name")).ToHaveValueAsync(CompanyName);
         await page.FillFieldAsync("region", "华北");
         await page.PickFieldAsync("intent", "B级");
         await page.GetByTestId("customer-save").ClickAsync();
-        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath == $"/customers/{number}");
+        await page.ExpectPathAsync($"/customers/{number}");
         await page.OpenTabAsync("变更记录");
         await Expect(page.GetByTestId("history-entry").Filter(new() { HasText = "区域" }).Filter(new() { HasText = "华北" }).First)
             .ToBeVisibleAsync();
@@ -104,7 +104,7 @@ public sealed class CustomerLifecycleTest(SeededServer server, BrowserFixture br
 
         await first.FillFieldAsync("street", "中关村大街 1 号");
         await first.GetByTestId("customer-save").ClickAsync();
-        await first.WaitForURLAsync(u => new Uri(u).AbsolutePath == $"/customers/{number}");
+        await first.ExpectPathAsync($"/customers/{number}");
 
         await second.FillFieldAsync("notes", "第二个标签页写的备注");
         await second.GetByTestId("customer-save").ClickAsync();
@@ -119,7 +119,7 @@ public sealed class CustomerLifecycleTest(SeededServer server, BrowserFixture br
         if (await second.Field("notes").InputValueAsync() != "第二个标签页写的备注")
             await second.FillFieldAsync("notes", "第二个标签页写的备注");
         await second.GetByTestId("customer-save").ClickAsync();
-        await second.WaitForURLAsync(u => new Uri(u).AbsolutePath == $"/customers/{number}");
+        await second.ExpectPathAsync($"/customers/{number}");
         var merged = await Server.ApiGetAsync($"/api/v1/customers/{number}");
         Assert.Equal("中关村大街 1 号", merged.GetProperty("street").GetString());
         Assert.Equal("第二个标签页写的备注", merged.GetProperty("notes").GetString());
@@ -129,7 +129,9 @@ public sealed class CustomerLifecycleTest(SeededServer server, BrowserFixture br
         await page.OpenDetailAsync(Server, number);
         await page.GetByTestId("customer-delete").ClickAsync();
         await page.GetByTestId("confirm-delete").ClickAsync();
-        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath != $"/customers/{number}");
+        await Expect(page).Not.ToHaveURLAsync(new Regex(Regex.Escape($"/customers/{number}") + "$"));
+        var bin = await NumbersAsync("/api/v1/recycle-bin/customers?pageSize=100");
+        Assert.Contains(number, bin);
 
         await page.OpenListAsync(Server);
         await page.SearchAsync("华夏科技");

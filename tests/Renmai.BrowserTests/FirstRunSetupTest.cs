@@ -38,7 +38,7 @@ public sealed class FirstRunSetupTest(FreshServer server, BrowserFixture browser
 
         // The right code creates the admin and signs them in.
         await FillSetupAsync(code!);
-        await Page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/customers");
+        await Page.ExpectPathAsync("/customers");
         await Page.WaitForInteractiveAsync();
         await Expect(Page.Locator(".mud-appbar")).ToContainTextAsync(Name);
 
@@ -65,7 +65,7 @@ public sealed class FirstRunSetupTest(FreshServer server, BrowserFixture browser
         await Page.Locator("#email").FillAsync(Email);
         await Page.Locator("#password").FillAsync(Password);
         await Page.Locator("#login-submit").ClickAsync();
-        await Page.WaitForURLAsync(u => new Uri(u).AbsolutePath == "/customers");
+        await Page.ExpectPathAsync("/customers");
         await Page.WaitForInteractiveAsync();
         await Expect(Page.Locator(".mud-appbar")).ToContainTextAsync(Name);
 
@@ -83,6 +83,5 @@ public sealed class FirstRunSetupTest(FreshServer server, BrowserFixture browser
         await Page.Locator("#password").FillAsync(Password);
         await Page.Locator("#confirm").FillAsync(Password);
         await Page.Locator("#setup-submit").ClickAsync();
-        await Page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
     }
 }

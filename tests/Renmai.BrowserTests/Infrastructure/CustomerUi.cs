@@ -64,7 +64,7 @@ public static partial class CustomerUi
     public static async Task<string> SaveAndGetNumberAsync(this IPage page)
     {
         await page.GetByTestId("customer-save").ClickAsync();
-        await page.WaitForURLAsync(u => DetailUrl().IsMatch(new Uri(u).AbsolutePath));
+        await page.ExpectPathMatchAsync("/customers/KH\\d{6,}");
         var number = DetailUrl().Match(page.PathOf()).Groups[1].Value;
         await Expect(page.GetByTestId("customer-number")).ToContainTextAsync(number);
         return number;

@@ -21,6 +21,20 @@ public static class Ui
     public static Task WaitForInteractiveAsync(this IPage page) =>
         page.WaitForFunctionAsync("() => !!(window.Blazor && window.mudpopoverHelper && window.mudpopoverHelper.mainContainerClass)");
 
+    /// <summary>
+    /// Waits until the URL's path is <paramref name="path"/> (query ignored). Polls the URL like
+    /// Expect(page).ToHaveURLAsync, so it also sees Blazor's client-side navigations (pushState),
+    /// which have no load event of their own.
+    /// </summary>
+    public static Task ExpectPathAsync(this IPage page, string path) =>
+        Expect(page).ToHaveURLAsync(PathPattern(Regex.Escape(path)));
+
+    /// <summary>Like <see cref="ExpectPathAsync"/> with a regular expression for the path.</summary>
+    public static Task ExpectPathMatchAsync(this IPage page, string pathRegex) =>
+        Expect(page).ToHaveURLAsync(PathPattern(pathRegex));
+
+    private static Regex PathPattern(string pathRegex) => new("^https?://[^/]+" + pathRegex + "([?#].*)?$");
+
     /// <summary>The path of the current URL, e.g. "/customers/KH000051".</summary>
     public static string PathOf(this IPage page) => new Uri(page.Url).AbsolutePath;
 
@@ -30,7 +44,7 @@ public static class Ui
         await page.Locator("#email").FillAsync(email);
         await page.Locator("#password").FillAsync(password);
         await page.Locator("#login-submit").ClickAsync();
-        await page.WaitForURLAsync(u => !new Uri(u).AbsolutePath.StartsWith("/login", StringComparison.Ordinal));
+        await page.ExpectPathMatchAsync("/(?!login)[^?#]*");
         await page.WaitForInteractiveAsync();
     }
 
@@ -39,7 +53,7 @@ public static class Ui
     {
         var form = page.Locator("form[action='/account/logout']");
         await form.Locator("button[type=submit]").ClickAsync();
-        await page.WaitForURLAsync(u => new Uri(u).AbsolutePath.StartsWith("/login", StringComparison.Ordinal));
+        await page.ExpectPathAsync("/login");
     }
 
     /// <summary>The input (or textarea) inside <c>data-testid="field-{name}"</c>.</summary>
