@@ -53,12 +53,13 @@ public sealed class HistoryInterceptor(TimeProvider clock) : SaveChangesIntercep
                     break;
                 case EntityState.Modified:
                     var changes = FieldChanges(entry).ToList();
-                    if (changes.Count == 0) { entry.State = EntityState.Unchanged; break; }
+                    // DeletedAt is bookkeeping (no field record), but a soft delete or restore is a real change.
+                    var deletedProp = entry.Property(nameof(AuditableEntity.DeletedAt));
+                    if (changes.Count == 0 && !deletedProp.IsModified) { entry.State = EntityState.Unchanged; break; }
                     e.UpdatedAt = now;
                     e.UpdatedBy = actor.Name;
                     e.UpdatedVia = actor.Source;
                     e.Version++;
-                    var deletedProp = entry.Property(nameof(AuditableEntity.DeletedAt));
                     if (deletedProp.IsModified && deletedProp.OriginalValue is null && e.DeletedAt is not null)
                     {
                         e.DeletedBy = actor.Name;
