@@ -46,8 +46,12 @@ public sealed class ScreenshotTest(SeededServer server, BrowserFixture browser, 
         await Expect(page.GetByTestId("customer-name")).Not.ToBeEmptyAsync();
         await Save(page, $"customer-detail{suffix}.png");
 
+        // The form as a company customer (its company section shown), with a name and a phone row.
         await page.OpenNewFormAsync(Server);
-        await Save(page, $"customer-form{suffix}.png", fullPage: true);
+        await page.ChooseKindAsync("企业客户");
+        await page.FillFieldAsync("name", "上海示例贸易有限公司");
+        await page.AddPhoneAsync("13812345678");
+        await Save(page, $"customer-form{suffix}.png");
     }
 
     private async Task Save(IPage page, string name, bool fullPage = false)

@@ -29,7 +29,7 @@ public static class Screenshots
         Directory.CreateDirectory(Folder);
         var path = Path.Combine(Folder, fileName);
         // Let fonts, transitions and ripples settle so the picture is stable.
-        await page.EvaluateAsync("() => document.fonts ? document.fonts.ready : null");
+        await page.EvaluateAsync("() => { document.activeElement?.blur(); return document.fonts ? document.fonts.ready : null; }");
         await page.WaitForTimeoutAsync(300);
         await page.ScreenshotAsync(new() { Path = path, FullPage = fullPage, Animations = ScreenshotAnimations.Disabled });
         return path;
