@@ -1,3 +1,9 @@
+using Microsoft.Extensions.Localization;
+
+// The assembly is named "renmai" but its namespace is "Renmai": without this the localizer
+// looks for "renmai.Resources.…" and never finds Resources/SharedResource.en.resx.
+[assembly: RootNamespace("Renmai")]
+
 namespace Renmai;
 
 /// <summary>

@@ -42,7 +42,8 @@ public static class RenmaiApp
         services.AddScoped<CustomFieldService>();
         services.AddScoped<SavedViewService>();
 
-        services.AddLocalization();
+        // Keys are the Chinese text; Resources/SharedResource.en.resx translates them.
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.Configure<RequestLocalizationOptions>(o =>
         {
             var cultures = new[] { new CultureInfo("zh-CN"), new CultureInfo("en") };
