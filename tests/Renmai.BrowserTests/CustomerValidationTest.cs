@@ -33,6 +33,7 @@ public sealed class CustomerValidationTest(SeededServer server, BrowserFixture b
         // The errors appear at the fields, in Chinese.
         await Expect(page.GetByTestId("field-uscc")).ToContainTextAsync(new Regex("统一社会信用代码.*(校验位|不正确|无效)"));
         await Expect(page.GetByTestId("phone-row").First).ToContainTextAsync(new Regex("(不是有效的电话号码|不是手机号码|手机号码|电话号码)"));
+        await Expect(page.GetByTestId("validation-summary")).ToContainTextAsync("统一社会信用代码");
         Assert.Equal("/customers/new", page.PathOf());
 
         // Nothing was created.
