@@ -44,7 +44,7 @@ for project in tests/Renmai.Tests tests/Renmai.BrowserTests; do
   dotnet test "$project" -c Release --no-build -nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$RESULTS" \
     > "$RESULTS/$name.log" 2>&1 || status=1
-  grep -E "^\s+(Failed|Passed|Skipped) |Total tests|Passed!|Failed!|error" "$RESULTS/$name.log" | grep -vE "^\s+Passed " | tail -40
+  grep -E "^  Failed |^  Skipped |Total tests|Passed!|Failed!| error " "$RESULTS/$name.log" | tail -40
 done
 
 # Sum the counters of every TRX file; a missing TRX means a project did not run.
