@@ -162,6 +162,7 @@ internal static class ListWorkload
     {
         b.Configuration["Data:Path"] = folder;
         b.Logging.SetMinimumLevel(LogLevel.Warning);
+        b.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
     }
 
     private static string Report(BenchOptions o, long rows, double? fillSeconds, double fillPeakMb, double? servePeakMb,
