@@ -363,8 +363,11 @@ public sealed class DemoGenerator
     private sealed record ContactRole(string Title, string Department, DecisionRole Role);
 
     private static City C(Province p, string name, string areaCode, int weight, params string[] districts) =>
-        new(p, name, name.TrimEnd('市'), p.Name == name, areaCode, 8, weight,
+        new(p, name, name.TrimEnd('市'), p.Name == name, areaCode, SevenDigitAreas.Contains(areaCode) ? 7 : 8, weight,
             [.. districts.Select(d => d.Split(':')).Select(d => new District(d[0], d[1]))]);
+
+    /// <summary>Area codes whose local numbers still have 7 digits (the rest have 8).</summary>
+    private static readonly HashSet<string> SevenDigitAreas = ["0592", "0771", "0931", "0991"];
 
     private static readonly City[] AllCities = BuildCities();
 
