@@ -138,14 +138,16 @@ internal sealed class CustomerMapping : IEntityTypeConfiguration<Customer>
         b.Property(c => c.SocialAccounts).HasJsonListConversion();
         b.Property(c => c.Anniversaries).HasJsonListConversion();
 
-        // Indexes for the customer table's common filter + sort pairs at a million rows.
-        // Every list is ordered with Id as a tie-breaker, so each sort index ends with it.
+        // Indexes for the customer table's common filter + sort pairs at a million rows. Every query
+        // carries the soft-delete filter (DeletedAt IS NULL), so it sits after the equality columns,
+        // and every list is ordered with Id as a tie-breaker, so each sort index ends with it: the
+        // page is read in index order and the COUNT over the filter is an index-only scan.
         b.HasIndex(c => new { c.DeletedAt, c.UpdatedAt, c.Id });
-        b.HasIndex(c => new { c.Type, c.Stage, c.UpdatedAt });
-        b.HasIndex(c => new { c.Intent, c.UpdatedAt });
-        b.HasIndex(c => new { c.Industry, c.UpdatedAt });
+        b.HasIndex(c => new { c.Type, c.Stage, c.DeletedAt, c.UpdatedAt, c.Id });
+        b.HasIndex(c => new { c.Intent, c.DeletedAt, c.UpdatedAt, c.Id });
+        b.HasIndex(c => new { c.Industry, c.DeletedAt, c.Name, c.Id });
+        b.HasIndex(c => new { c.OwnerId, c.DeletedAt, c.UpdatedAt, c.Id });
         b.HasIndex(c => new { c.Province, c.City });
-        b.HasIndex(c => new { c.OwnerId, c.UpdatedAt });
         b.HasIndex(c => c.Name);
         b.HasIndex(c => c.Uscc);
         b.HasIndex(c => c.CreatedAt);

@@ -38,6 +38,8 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
     {
         var actor = await current.RequireAsync();
         await using var db = await dbs.CreateDbContextAsync(ct);
+        // One connection for the definitions, the COUNT and the page (each EF open has a cost).
+        await db.Database.OpenConnectionAsync(ct);
         var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().ToListAsync(ct);
         var columns = CustomerColumns.All(defs, db.IsPostgres).ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
         var errors = new ValidationErrors();

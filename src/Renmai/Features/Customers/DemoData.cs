@@ -1,28 +1,92 @@
+using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Renmai.Data;
-using Renmai.Features.Classification;
+using Renmai.Features.Contacts;
 
 namespace Renmai.Features.Customers;
 
-/// <summary>Realistic Chinese demo customers (placeholder generator; replaced by the bulk generator).</summary>
+/// <summary>
+/// Fills the database with realistic Chinese demo customers (and the contact persons of company
+/// customers) for trials and benchmarks. Rows are generated lazily from the seed on one thread and
+/// written by <see cref="BulkWriter"/> on another: batched prepared INSERTs on SQLite, binary COPY on
+/// PostgreSQL. Nothing is tracked by EF and at most a few batches are in memory at a time.
+/// </summary>
 public static class DemoData
 {
+    /// <summary>Customers per batch handed from the generator to the writer.</summary>
+    public const int BatchCustomers = 1000;
+
+    /// <summary>Customers per transaction.</summary>
+    public const int ChunkCustomers = 50_000;
+
     public static async Task<int> FillAsync(IServiceProvider services, int count, int seed, TextWriter log, CancellationToken ct)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var dbs = services.GetRequiredService<IDbContextFactory<RenmaiDb>>();
+        var clock = services.GetService<TimeProvider>() ?? TimeProvider.System;
         await using var db = await dbs.CreateDbContextAsync(ct);
+
+        // Spread the customers among the existing active users; some stay in the pool (OwnerId null).
+        var owners = await db.Users.AsNoTracking().Where(u => u.IsActive).OrderBy(u => u.Id).Select(u => u.Id).ToListAsync(ct);
         var first = await CustomerNumbers.ReserveAsync(db, count, ct);
-        var rng = new Random(seed);
-        for (var i = 0; i < count; i++)
+        var customerTable = BulkTable.For<Customer>(db);
+        var contactTable = BulkTable.For<Contact>(db);
+        var generator = new DemoGenerator(seed, owners, clock.GetUtcNow().UtcDateTime);
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var channel = Channel.CreateBounded<BulkBatch>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        long contactCount = 0;
+        // Generation and conversion to provider values overlap with the database writes.
+        var producer = Task.Run(async () =>
         {
-            db.Add(new Customer
+            try
             {
-                Number = CustomerNumbers.Format(first + i), Name = "演示客户" + i, Kind = CustomerKind.Company,
-                Type = (CustomerType)rng.Next(3), Stage = (LifecycleStage)rng.Next(6), Intent = (IntentGrade)rng.Next(5),
-            });
+                var customers = new List<object?[]>(BatchCustomers);
+                var contacts = new List<object?[]>(BatchCustomers * 2);
+                foreach (var (customer, people) in generator.Generate(first, count))
+                {
+                    customers.Add(customerTable.ToRow(customer));
+                    foreach (var person in people) contacts.Add(contactTable.ToRow(person));
+                    if (customers.Count == BatchCustomers)
+                    {
+                        contactCount += contacts.Count;
+                        await channel.Writer.WriteAsync(new BulkBatch([(customerTable, customers), (contactTable, contacts)]), cts.Token);
+                        customers = new List<object?[]>(BatchCustomers);
+                        contacts = new List<object?[]>(BatchCustomers * 2);
+                    }
+                }
+                if (customers.Count > 0)
+                {
+                    contactCount += contacts.Count;
+                    await channel.Writer.WriteAsync(new BulkBatch([(customerTable, customers), (contactTable, contacts)]), cts.Token);
+                }
+                channel.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                channel.Writer.Complete(ex);
+            }
+        }, cts.Token);
+
+        var watch = Stopwatch.StartNew();
+        long nextReport = 100_000;
+        long written;
+        try
+        {
+            written = await BulkWriter.WriteAsync(db, [customerTable, contactTable], channel.Reader.ReadAllAsync(cts.Token), count, ChunkCustomers, n =>
+            {
+                for (; n >= nextReport; nextReport += 100_000)
+                    log.WriteLine($"已写入 {nextReport:N0} / {count:N0} 个客户（{watch.Elapsed.TotalSeconds:F1} 秒，{nextReport / Math.Max(watch.Elapsed.TotalSeconds, 0.001):N0} 行/秒）");
+            }, log.WriteLine, cts.Token);
         }
-        await db.SaveChangesAsync(ct);
-        await log.WriteLineAsync($"{count}");
-        return count;
+        finally
+        {
+            await cts.CancelAsync();
+            try { await producer; } catch (OperationCanceledException) { }
+        }
+        await BulkWriter.AnalyzeAsync(db, ct);
+        await log.WriteLineAsync($"客户 {written:N0} 个（{CustomerNumbers.Format(first)} – {CustomerNumbers.Format(first + count - 1)}），联系人 {contactCount:N0} 个，写入用时 {watch.Elapsed.TotalSeconds:F1} 秒。");
+        return (int)written;
     }
 }

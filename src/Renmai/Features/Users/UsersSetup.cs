@@ -16,6 +16,7 @@ public static class UsersSetup
         services.AddScoped<CurrentActor>();
         services.AddScoped<UserService>();
         services.AddSingleton<SetupCode>();
+        services.AddSingleton<ApiTokenCache>();
         services.AddSingleton<SetupState>();
 
         services.AddAuthentication(o =>

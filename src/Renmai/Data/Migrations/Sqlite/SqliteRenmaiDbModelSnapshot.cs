@@ -520,17 +520,17 @@ namespace Renmai.Data.Migrations.Sqlite
 
                     b.HasIndex("Uscc");
 
-                    b.HasIndex("Industry", "UpdatedAt");
-
-                    b.HasIndex("Intent", "UpdatedAt");
-
-                    b.HasIndex("OwnerId", "UpdatedAt");
-
                     b.HasIndex("Province", "City");
 
                     b.HasIndex("DeletedAt", "UpdatedAt", "Id");
 
-                    b.HasIndex("Type", "Stage", "UpdatedAt");
+                    b.HasIndex("Industry", "DeletedAt", "Name", "Id");
+
+                    b.HasIndex("Intent", "DeletedAt", "UpdatedAt", "Id");
+
+                    b.HasIndex("OwnerId", "DeletedAt", "UpdatedAt", "Id");
+
+                    b.HasIndex("Type", "Stage", "DeletedAt", "UpdatedAt", "Id");
 
                     b.ToTable("Customers", (string)null);
                 });

@@ -440,14 +440,14 @@ namespace Renmai.Data.Migrations.Postgres
                 columns: new[] { "DeletedAt", "UpdatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Customers_Industry_UpdatedAt",
+                name: "IX_Customers_Industry_DeletedAt_Name_Id",
                 table: "Customers",
-                columns: new[] { "Industry", "UpdatedAt" });
+                columns: new[] { "Industry", "DeletedAt", "Name", "Id" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Customers_Intent_UpdatedAt",
+                name: "IX_Customers_Intent_DeletedAt_UpdatedAt_Id",
                 table: "Customers",
-                columns: new[] { "Intent", "UpdatedAt" });
+                columns: new[] { "Intent", "DeletedAt", "UpdatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Customers_Name",
@@ -461,9 +461,9 @@ namespace Renmai.Data.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Customers_OwnerId_UpdatedAt",
+                name: "IX_Customers_OwnerId_DeletedAt_UpdatedAt_Id",
                 table: "Customers",
-                columns: new[] { "OwnerId", "UpdatedAt" });
+                columns: new[] { "OwnerId", "DeletedAt", "UpdatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Customers_Province_City",
@@ -471,9 +471,9 @@ namespace Renmai.Data.Migrations.Postgres
                 columns: new[] { "Province", "City" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Customers_Type_Stage_UpdatedAt",
+                name: "IX_Customers_Type_Stage_DeletedAt_UpdatedAt_Id",
                 table: "Customers",
-                columns: new[] { "Type", "Stage", "UpdatedAt" });
+                columns: new[] { "Type", "Stage", "DeletedAt", "UpdatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Customers_Uscc",

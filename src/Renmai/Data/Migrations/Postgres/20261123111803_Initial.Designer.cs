@@ -12,7 +12,7 @@ using Renmai.Data;
 namespace Renmai.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresRenmaiDb))]
-    [Migration("20261123105045_Initial")]
+    [Migration("20261123111803_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -532,17 +532,17 @@ namespace Renmai.Data.Migrations.Postgres
 
                     b.HasIndex("Uscc");
 
-                    b.HasIndex("Industry", "UpdatedAt");
-
-                    b.HasIndex("Intent", "UpdatedAt");
-
-                    b.HasIndex("OwnerId", "UpdatedAt");
-
                     b.HasIndex("Province", "City");
 
                     b.HasIndex("DeletedAt", "UpdatedAt", "Id");
 
-                    b.HasIndex("Type", "Stage", "UpdatedAt");
+                    b.HasIndex("Industry", "DeletedAt", "Name", "Id");
+
+                    b.HasIndex("Intent", "DeletedAt", "UpdatedAt", "Id");
+
+                    b.HasIndex("OwnerId", "DeletedAt", "UpdatedAt", "Id");
+
+                    b.HasIndex("Type", "Stage", "DeletedAt", "UpdatedAt", "Id");
 
                     b.ToTable("Customers", (string)null);
                 });

@@ -439,14 +439,14 @@ namespace Renmai.Data.Migrations.Sqlite
                 columns: new[] { "DeletedAt", "UpdatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Customers_Industry_UpdatedAt",
+                name: "IX_Customers_Industry_DeletedAt_Name_Id",
                 table: "Customers",
-                columns: new[] { "Industry", "UpdatedAt" });
+                columns: new[] { "Industry", "DeletedAt", "Name", "Id" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Customers_Intent_UpdatedAt",
+                name: "IX_Customers_Intent_DeletedAt_UpdatedAt_Id",
                 table: "Customers",
-                columns: new[] { "Intent", "UpdatedAt" });
+                columns: new[] { "Intent", "DeletedAt", "UpdatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Customers_Name",
@@ -460,9 +460,9 @@ namespace Renmai.Data.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Customers_OwnerId_UpdatedAt",
+                name: "IX_Customers_OwnerId_DeletedAt_UpdatedAt_Id",
                 table: "Customers",
-                columns: new[] { "OwnerId", "UpdatedAt" });
+                columns: new[] { "OwnerId", "DeletedAt", "UpdatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Customers_Province_City",
@@ -470,9 +470,9 @@ namespace Renmai.Data.Migrations.Sqlite
                 columns: new[] { "Province", "City" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Customers_Type_Stage_UpdatedAt",
+                name: "IX_Customers_Type_Stage_DeletedAt_UpdatedAt_Id",
                 table: "Customers",
-                columns: new[] { "Type", "Stage", "UpdatedAt" });
+                columns: new[] { "Type", "Stage", "DeletedAt", "UpdatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Customers_Uscc",

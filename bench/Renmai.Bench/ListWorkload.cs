@@ -1,0 +1,378 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Renmai.Data;
+using Renmai.Features.Customers;
+using Renmai.Features.Users;
+using Renmai.Hosting;
+
+namespace Renmai.Bench;
+
+/// <summary>
+/// `list`: the customer table's filtered + sorted pages and get-by-number, through the real app
+/// (auth, services, EF) against a bare baseline (one raw SQL query per request, its own minimal
+/// Kestrel app on a second loopback port in the same process), on the same SQLite file.
+/// </summary>
+internal static class ListWorkload
+{
+    private const int PageSize = 50;
+    private const int Pages = 20;
+    private const string AdminEmail = "bench-admin@renmai.local";
+
+    /// <summary>A filter + sort of the customer table, as the API query and as the equivalent raw SQL.</summary>
+    private sealed record Combo(string Name, string ApiQuery, string Where, string OrderBy);
+
+    // Enum values are stored as integers: Existing = 1, Repeat = 3, intent A = 0.
+    private static readonly Combo[] Combos =
+    [
+        new("type+stage, -updatedAt", "type=existing&stage=repeat&sort=-updatedAt", "\"Type\" = 1 AND \"Stage\" = 3", "\"UpdatedAt\" DESC, \"Id\" DESC"),
+        new("intent, -updatedAt", "intent=A&sort=-updatedAt", "\"Intent\" = 0", "\"UpdatedAt\" DESC, \"Id\" DESC"),
+        new("industry, name", "industry=" + Uri.EscapeDataString("制造业") + "&sort=name", "\"Industry\" = '制造业'", "\"Name\", \"Id\""),
+    ];
+
+    public static async Task<int> RunAsync(BenchOptions o)
+    {
+        var folder = Path.GetFullPath(o.DataFolder ?? Path.Combine(Path.GetTempPath(), "renmai-bench-" + Guid.NewGuid().ToString("N")[..8]));
+        var reuse = File.Exists(Path.Combine(folder, "renmai.db"));
+        Directory.CreateDirectory(folder);
+        Console.WriteLine($"list workload: {(reuse ? "reusing" : "fresh")} data folder {folder}");
+        try
+        {
+            return await RunCoreAsync(o, folder, reuse);
+        }
+        finally
+        {
+            if (!o.Keep && o.DataFolder is null)
+            {
+                SqliteConnection.ClearAllPools();
+                try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+            }
+        }
+    }
+
+    private static async Task<int> RunCoreAsync(BenchOptions o, string folder, bool reuse)
+    {
+        // ---- 1. Data: users, demo customers, an API token — through the app's own services. ----
+        string token;
+        double? fillSeconds = null;
+        double fillPeakMb;
+        {
+            var builder = RenmaiApp.CreateBuilder([], b => Configure(b, folder));
+            await using var host = builder.Build();
+            await DataSetup.MigrateAsync(host.Services);
+            await using var scope = host.Services.CreateAsyncScope();
+            var users = scope.ServiceProvider.GetRequiredService<UserService>();
+            if (!await users.AnyUsersAsync())
+            {
+                await users.CreateAsync(AdminEmail, "bench-password-1", Roles.Admin, "压测管理员");
+                // Reps to own customers (the generator spreads customers among existing users).
+                for (var i = 1; i <= 9; i++)
+                    await users.CreateAsync($"rep{i:D2}@renmai.local", "bench-password-1", Roles.Rep, $"销售{i:D2}");
+            }
+            if (!reuse)
+            {
+                var watch = Stopwatch.StartNew();
+                await DemoData.FillAsync(host.Services, o.Rows, o.Seed, Console.Out, CancellationToken.None);
+                fillSeconds = watch.Elapsed.TotalSeconds;
+            }
+            token = (await users.CreateTokenAsync(AdminEmail, "bench")).Secret;
+        }
+        fillPeakMb = Machine.PeakRssMb();
+        var peakReset = Machine.ResetPeakRss();
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "renmai.db"), Pooling = true }.ToString();
+        var rows = await ScalarAsync(connectionString, "SELECT COUNT(*) FROM \"Customers\" WHERE \"DeletedAt\" IS NULL");
+        var maxNumber = await ScalarAsync(connectionString, "SELECT MAX(CAST(substr(\"Number\", 3) AS INTEGER)) FROM \"Customers\"");
+        Console.WriteLine($"{rows:N0} customers" + (fillSeconds is { } fs ? $", filled in {fs:F1} s ({o.Rows / fs:N0} customers/s)" : ""));
+
+        // ---- 2. The real app, and the bare baseline on a second port. ----
+        var ourUrl = $"http://127.0.0.1:{FreePort()}";
+        var appBuilder = RenmaiApp.CreateBuilder(["--urls", ourUrl], b => Configure(b, folder));
+        await using var app = await RenmaiApp.BuildAsync(appBuilder);
+        await app.StartAsync();
+
+        var baseUrl = $"http://127.0.0.1:{FreePort()}";
+        await using var baseline = BuildBaseline(baseUrl, connectionString);
+        await baseline.StartAsync();
+
+        using var ours = NewClient(ourUrl, o.Clients);
+        ours.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var bare = NewClient(baseUrl, o.Clients);
+
+        // ---- 3. Same answers? (total and first number of each combo's first page) ----
+        foreach (var c in Combos)
+        {
+            var a = await FirstAndTotalAsync(ours, $"/api/v1/customers?{c.ApiQuery}&page=1&pageSize={PageSize}", "number");
+            var b = await FirstAndTotalAsync(bare, $"/baseline/customers?combo={Array.IndexOf(Combos, c)}&page=1", "Number");
+            Console.WriteLine($"  {c.Name}: total {a.Total:N0} (baseline {b.Total:N0}), first {a.First} (baseline {b.First})");
+            if (a != b) throw new InvalidOperationException($"API and baseline disagree for {c.Name}: {a} vs {b}");
+        }
+
+        // ---- 4. Load phases. ----
+        var runner = new LoadRunner(o.Clients, TimeSpan.FromSeconds(o.Seconds), o.MaxRequests);
+        var warmup = TimeSpan.FromSeconds(Math.Clamp(o.Seconds / 4.0, 1, 5));
+        string OurList(Random r)
+        {
+            var c = Combos[r.Next(Combos.Length)];
+            return $"/api/v1/customers?{c.ApiQuery}&page={r.Next(1, Pages + 1)}&pageSize={PageSize}";
+        }
+        string BareList(Random r)
+        {
+            var c = r.Next(Combos.Length);
+            return $"/baseline/customers?combo={c}&page={r.Next(1, Pages + 1)}";
+        }
+        string Number(Random r) => CustomerNumbers.Format(r.NextInt64(1, maxNumber + 1));
+
+        var results = new List<PhaseResult>();
+        foreach (var (name, client, url) in new (string, HttpClient, Func<Random, string>)[]
+        {
+            ("(a) list — Renmai API", ours, OurList),
+            ("(b) list — baseline", bare, BareList),
+            ("(c) get-by-number — Renmai API", ours, r => "/api/v1/customers/" + Number(r)),
+            ("(d) get-by-number — baseline", bare, r => "/baseline/customers/" + Number(r)),
+        })
+        {
+            Console.WriteLine($"{name} …");
+            var result = await runner.RunAsync(name, client, url, o.Seed, warmup);
+            Console.WriteLine($"  {result.Requests:N0} requests, {result.RequestsPerSecond:N0} req/s, p50 {result.P50Ms:F2} ms, p99 {result.P99Ms:F2} ms, errors {result.Errors}");
+            results.Add(result);
+        }
+        var servePeakMb = Machine.PeakRssMb();
+        await app.StopAsync();
+        await baseline.StopAsync();
+
+        // ---- 5. Report. ----
+        var report = Report(o, rows, fillSeconds, fillPeakMb, peakReset ? servePeakMb : null, results, ourUrl, baseUrl);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        var repo = Machine.RepoRoot();
+        var resultFile = Path.Combine(repo, "bench", "results", "list.md");
+        Directory.CreateDirectory(Path.GetDirectoryName(resultFile)!);
+        await File.WriteAllTextAsync(resultFile, report);
+        Console.WriteLine($"written to {resultFile}");
+        return results.Any(r => r.Errors > 0) ? 1 : 0;
+    }
+
+    private static void Configure(WebApplicationBuilder b, string folder)
+    {
+        b.Configuration["Data:Path"] = folder;
+        b.Logging.SetMinimumLevel(LogLevel.Warning);
+        b.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+    }
+
+    private static string Report(BenchOptions o, long rows, double? fillSeconds, double fillPeakMb, double? servePeakMb,
+        List<PhaseResult> r, string ourUrl, string baseUrl)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        var repo = Machine.RepoRoot();
+        sb.AppendLine("# Benchmark `list`").AppendLine();
+        sb.AppendLine(ci, $"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine(ci, $"- Machine: {Machine.Describe()} (shared: other builds were running, so compare the ratios)");
+        sb.AppendLine(ci, $"- Commit: {Machine.Commit(repo)}");
+        sb.AppendLine(ci, $"- Rows: {rows:N0} customers (SQLite, seed {o.Seed}); {o.Clients} clients, each phase ≤ {o.Seconds} s or {o.MaxRequests:N0} requests after a warm-up");
+        if (fillSeconds is { } fs) sb.AppendLine(ci, $"- Demo data fill (bulk writer, customers + contacts): {fs:F1} s, {rows / fs:N0} customers/s");
+        sb.AppendLine(ci, $"- Command: `dotnet run -c Release --project bench/Renmai.Bench -- list --rows {o.Rows} --seconds {o.Seconds} --clients {o.Clients}`");
+        sb.AppendLine(ci, $"- Renmai: the real app in-process ({ourUrl}, API token auth, admin). Baseline: a bare minimal Kestrel app in the same process ({baseUrl}), one raw SQL query per request (+ a raw COUNT for lists), Microsoft.Data.Sqlite, rows written as JSON.");
+        sb.AppendLine(ci, $"- List requests rotate over: {string.Join("; ", Combos.Select(c => c.ApiQuery.Replace(Uri.EscapeDataString("制造业"), "制造业", StringComparison.Ordinal)))}; pages 1–{Pages}, {PageSize} per page. Get-by-number: random existing numbers.");
+        sb.AppendLine();
+        sb.AppendLine("| Phase | Requests | req/s | p50 ms | p99 ms | max ms | ours/baseline req/s | ours/baseline p50 |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (var i = 0; i < r.Count; i++)
+        {
+            var x = r[i];
+            var pair = i % 2 == 0 && i + 1 < r.Count ? r[i + 1] : null;
+            var ratios = pair is null ? " | |" : string.Create(ci, $"{x.RequestsPerSecond / pair.RequestsPerSecond:F2} | {x.P50Ms / pair.P50Ms:F2} |");
+            sb.AppendLine(ci, $"| {x.Name} | {x.Requests:N0} | {x.RequestsPerSecond:N0} | {x.P50Ms:F2} | {x.P99Ms:F2} | {x.MaxMs:F1} | {ratios}");
+        }
+        sb.AppendLine();
+        var serving = servePeakMb is { } sp
+            ? string.Create(ci, $"; {sp:N0} MB while serving the four phases (peak reset after the fill).")
+            : " (could not reset the peak for the serving phases).";
+        sb.AppendLine(ci, $"Peak RSS (VmHWM): {fillPeakMb:N0} MB through setup and fill{serving}");
+        sb.AppendLine();
+        var listP99 = r[0].P99Ms;
+        var getRatio = r[2].RequestsPerSecond / r[3].RequestsPerSecond;
+        sb.AppendLine("| Bar (from the issue) | Measured | Result |");
+        sb.AppendLine("|---|---|---|");
+        sb.AppendLine(ci, $"| list page p99 under 100 ms at 1M customers | p99 {listP99:F1} ms at {rows:N0} rows | {(listP99 < 100 && rows >= 1_000_000 ? "PASS" : rows < 1_000_000 ? "n/a (fewer rows)" : "FAIL")} |");
+        sb.AppendLine(ci, $"| get-by-number throughput at least half of the baseline's | {r[2].RequestsPerSecond:N0} vs {r[3].RequestsPerSecond:N0} req/s = {getRatio:F2} | {(getRatio >= 0.5 ? "PASS" : "FAIL")} |");
+        if (r.Any(x => x.Errors > 0)) sb.AppendLine().AppendLine(ci, $"Errors: {string.Join(", ", r.Where(x => x.Errors > 0).Select(x => $"{x.Name}: {x.Errors}"))}");
+        return sb.ToString();
+    }
+
+    // ---- Baseline ---------------------------------------------------------------------------------
+
+    /// <summary>One open connection with its prepared commands; a connection serves one request at a time.</summary>
+    private sealed class BareConnection : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+        public BareConnection(string connectionString)
+        {
+            _connection = new SqliteConnection(connectionString);
+            _connection.Open();
+            using var pragma = _connection.CreateCommand();
+            pragma.CommandText = "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
+            pragma.ExecuteNonQuery();
+        }
+
+        public SqliteCommand Command(string sql, params string[] parameters)
+        {
+            if (_commands.TryGetValue(sql, out var cmd)) return cmd;
+            cmd = _connection.CreateCommand();
+            cmd.CommandText = sql;
+            foreach (var p in parameters) cmd.Parameters.Add(new SqliteParameter(p, null));
+            cmd.Prepare();
+            return _commands[sql] = cmd;
+        }
+
+        public void Dispose()
+        {
+            foreach (var c in _commands.Values) c.Dispose();
+            _connection.Dispose();
+        }
+    }
+
+    private sealed class BarePool(string connectionString) : IDisposable
+    {
+        private readonly ConcurrentBag<BareConnection> _idle = [];
+
+        public BareConnection Rent() => _idle.TryTake(out var c) ? c : new BareConnection(connectionString);
+
+        public void Return(BareConnection c) => _idle.Add(c);
+
+        public void Dispose()
+        {
+            while (_idle.TryTake(out var c)) c.Dispose();
+        }
+    }
+
+    private static WebApplication BuildBaseline(string url, string connectionString)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var pool = new BarePool(connectionString);
+        app.Lifetime.ApplicationStopped.Register(pool.Dispose);
+
+        app.MapGet("/baseline/customers", async (HttpContext http, int combo, int page) =>
+        {
+            var c = Combos[combo];
+            var conn = pool.Rent();
+            try
+            {
+                var count = conn.Command($"SELECT COUNT(*) FROM \"Customers\" WHERE \"DeletedAt\" IS NULL AND {c.Where}");
+                var total = (long)(await count.ExecuteScalarAsync())!;
+                var select = conn.Command($"SELECT * FROM \"Customers\" WHERE \"DeletedAt\" IS NULL AND {c.Where} ORDER BY {c.OrderBy} LIMIT {PageSize} OFFSET $offset", "$offset");
+                select.Parameters[0].Value = (page - 1) * PageSize;
+                http.Response.ContentType = "application/json; charset=utf-8";
+                await using var json = new Utf8JsonWriter(http.Response.BodyWriter);
+                json.WriteStartObject();
+                json.WriteStartArray("items");
+                await using (var reader = await select.ExecuteReaderAsync())
+                    while (await reader.ReadAsync()) WriteRow(json, reader);
+                json.WriteEndArray();
+                json.WriteNumber("total", total);
+                json.WriteEndObject();
+                await json.FlushAsync();
+            }
+            finally
+            {
+                pool.Return(conn);
+            }
+        });
+
+        app.MapGet("/baseline/customers/{number}", async (HttpContext http, string number) =>
+        {
+            var conn = pool.Rent();
+            try
+            {
+                var select = conn.Command("SELECT * FROM \"Customers\" WHERE \"Number\" = $number AND \"DeletedAt\" IS NULL", "$number");
+                select.Parameters[0].Value = number;
+                await using var reader = await select.ExecuteReaderAsync();
+                if (!await reader.ReadAsync())
+                {
+                    http.Response.StatusCode = 404;
+                    return;
+                }
+                http.Response.ContentType = "application/json; charset=utf-8";
+                await using var json = new Utf8JsonWriter(http.Response.BodyWriter);
+                WriteRow(json, reader);
+                await json.FlushAsync();
+            }
+            finally
+            {
+                pool.Return(conn);
+            }
+        });
+        return app;
+    }
+
+    private static void WriteRow(Utf8JsonWriter json, SqliteDataReader reader)
+    {
+        json.WriteStartObject();
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            var name = reader.GetName(i);
+            if (reader.IsDBNull(i)) { json.WriteNull(name); continue; }
+            switch (reader.GetValue(i))
+            {
+                case long l: json.WriteNumber(name, l); break;
+                case double d: json.WriteNumber(name, d); break;
+                case string s: json.WriteString(name, s); break;
+                case byte[] b: json.WriteBase64String(name, b); break;
+                case var v: json.WriteString(name, Convert.ToString(v, CultureInfo.InvariantCulture)); break;
+            }
+        }
+        json.WriteEndObject();
+    }
+
+    // ---- Helpers ----------------------------------------------------------------------------------
+
+    private static HttpClient NewClient(string baseUrl, int clients) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = clients * 2,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+    })
+    {
+        BaseAddress = new Uri(baseUrl),
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    private static async Task<(long Total, string? First)> FirstAndTotalAsync(HttpClient http, string url, string numberProperty)
+    {
+        using var response = await http.GetAsync(url);
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"{url}: {(int)response.StatusCode} {body}");
+        using var doc = JsonDocument.Parse(body);
+        var items = doc.RootElement.GetProperty("items");
+        var first = items.GetArrayLength() > 0 ? items[0].GetProperty(numberProperty).GetString() : null;
+        return (doc.RootElement.GetProperty("total").GetInt64(), first);
+    }
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var c = new SqliteConnection(connectionString);
+        await c.OpenAsync();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
