@@ -17,6 +17,21 @@ public abstract class RenmaiDb(DbContextOptions options)
 
     public abstract bool IsPostgres { get; }
 
+    // Contexts are pooled: a returned context must not carry its last user into the next lease.
+    public override void Dispose()
+    {
+        Actor = Actor.System;
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        Actor = Actor.System;
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -41,6 +41,7 @@ public static class RenmaiApp
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(storage.DataFolder, "keys")))
             .SetApplicationName("Renmai");
         services.AddRenmaiUsers();
+        services.AddSingleton<SqliteCustomerReader>();
         services.AddScoped<CustomerService>();
         services.AddScoped<ContactService>();
         services.AddScoped<CustomFieldService>();

@@ -67,12 +67,13 @@ public sealed class CustomerForm
     /// <summary>制造业-高价值-成交客户 style label (R2.6).</summary>
     public string CombinedLabel => CustomerLabels.Combined(Industry, ValueTier, Stage, Type);
 
+    /// <summary>A form over an entity that the caller is done with (its lists are taken over, not copied).</summary>
     public static CustomerForm From(Customer c) => new()
     {
         Number = c.Number, Kind = c.Kind, Name = c.Name, Gender = c.Gender, BirthDate = c.BirthDate,
         BirthCalendar = c.BirthCalendar, Age = c.Age, Title = c.Title, DecisionRole = c.DecisionRole,
-        Interests = c.Interests, Anniversaries = Copy(c.Anniversaries), Phones = Copy(c.Phones), Email = c.Email,
-        SocialAccounts = Copy(c.SocialAccounts), Province = c.Province, City = c.City, District = c.District,
+        Interests = c.Interests, Anniversaries = c.Anniversaries, Phones = c.Phones, Email = c.Email,
+        SocialAccounts = c.SocialAccounts, Province = c.Province, City = c.City, District = c.District,
         Street = c.Street, RegisteredAddress = c.RegisteredAddress, Industry = c.Industry, StaffCount = c.StaffCount,
         AnnualRevenueFen = c.AnnualRevenueFen, MainBusiness = c.MainBusiness, MarketPosition = c.MarketPosition,
         Uscc = c.Uscc, ProductsOfInterest = c.ProductsOfInterest, BudgetMinFen = c.BudgetMinFen,

@@ -12,7 +12,7 @@ namespace Renmai.Features.Customers;
 /// Everything that reads or writes customers goes through here — pages, API, CLI — so validation
 /// and the record-scope check are the same on every path.
 /// </summary>
-public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, TimeProvider clock)
+public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, TimeProvider clock, SqliteCustomerReader sqliteReader)
 {
     // ---- Record scope -------------------------------------------------------------------------
 
@@ -22,10 +22,13 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
     /// </summary>
     internal static IQueryable<Customer> Visible(IQueryable<Customer> customers, Actor actor)
     {
-        if (actor.IsInRole(Roles.Admin) || actor.IsInRole(Roles.Manager) || actor.IsInRole(Roles.Auditor)) return customers;
+        if (SeesAll(actor)) return customers;
         var me = actor.UserId;
         return customers.Where(c => c.OwnerId == me);
     }
+
+    private static bool SeesAll(Actor actor) =>
+        actor.IsInRole(Roles.Admin) || actor.IsInRole(Roles.Manager) || actor.IsInRole(Roles.Auditor);
 
     private static void EnsureCanWrite(Actor actor)
     {
@@ -74,6 +77,11 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
     public async Task<CustomerForm> GetAsync(string number, CancellationToken ct = default)
     {
         var actor = await current.RequireAsync();
+        if (sqliteReader.IsAvailable)
+        {
+            var key = CustomerNumbers.Normalize(number);
+            return CustomerForm.From(sqliteReader.Find(key, SeesAll(actor), actor.UserId) ?? throw new NotFoundException($"客户 {key} 不存在"));
+        }
         await using var db = await dbs.CreateDbContextAsync(ct);
         return CustomerForm.From(await FindVisibleAsync(db, actor, number, ct));
     }
