@@ -69,8 +69,12 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         errors.ThrowIfAny();
 
         var total = await q.CountAsync(ct);
-        var items = await CustomerColumns.ApplySort(q, sortCol!, descending)
-            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+        // Deferred join: page through Ids only (index-only for the indexed filter+sort pairs, so
+        // OFFSET skips index entries, not rows), then load the page's ~50 full rows by Id.
+        var pageIds = CustomerColumns.ApplySort(q, sortCol!, descending)
+            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).Select(c => c.Id);
+        var items = await CustomerColumns.ApplySort(db.Set<Customer>().AsNoTracking().Where(c => pageIds.Contains(c.Id)), sortCol!, descending)
+            .ToListAsync(ct);
         return new PagedResult<CustomerForm>(items.Select(CustomerForm.From).ToList(), total);
     }
 
