@@ -149,10 +149,9 @@ public partial class RenmaiServer : IAsyncLifetime
         };
         psi.ArgumentList.Add(AppDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        // The app runs from the build output (not a publish folder): static web assets (blazor.web.js,
-        // MudBlazor css/js, app.css) are only served there through the development manifest.
-        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        // Production, as users run it (the app serves its static web assets from the build output itself).
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         // Browser tests always run on SQLite in the fresh data folder, whatever the outer environment says.
         psi.Environment["Database__Provider"] = "Sqlite";
         psi.Environment.Remove("ConnectionStrings__Renmai");
