@@ -13,6 +13,8 @@ public static class AccountEndpoints
 {
     public static void MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
+        // Browser form posts, not part of the REST API: kept out of the OpenAPI document.
+        app = app.MapGroup("").ExcludeFromDescription();
         app.MapPost("/account/login", async ([FromForm] string email, [FromForm] string password, [FromForm] string? returnUrl,
             SignInManager<RenmaiUser> signIn, UserManager<RenmaiUser> users) =>
         {

@@ -317,6 +317,7 @@ public abstract class CustomerApiTests(TestDatabase database) : IAsyncLifetime
         Assert.True(paths.ContainsKey("/api/v1/customers/{number}/contacts"));
         Assert.True(paths.ContainsKey("/api/v1/custom-fields"));
         Assert.NotNull(paths["/api/v1/customers/{number}"]!["patch"]);
+        Assert.All(paths, p => Assert.StartsWith("/api/v1/", p.Key, StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, (await App.AnonymousClient().GetAsync("/health")).StatusCode);
     }
 }
