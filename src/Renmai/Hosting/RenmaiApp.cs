@@ -74,10 +74,12 @@ public static class RenmaiApp
             return Task.CompletedTask;
         }));
         services.AddHealthChecks();
+        services.AddWebHardening();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
         services.AddMudServices();
-        services.AddAntiforgery();
+        // WebHardening sends X-Frame-Options: DENY on every response; antiforgery must not add a second value.
+        services.AddAntiforgery(o => o.SuppressXFrameOptionsHeader = true);
         return builder;
     }
 
@@ -86,6 +88,7 @@ public static class RenmaiApp
         var app = builder.Build();
         await DataSetup.MigrateAsync(app.Services);
 
+        app.UseWebHardening();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestLocalization();
@@ -100,7 +103,8 @@ public static class RenmaiApp
         app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi();
         app.MapAccountEndpoints();
         app.MapStaticAssets().AllowAnonymous();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // WebHardening already forbids all framing; Blazor would add a second, weaker frame-ancestors policy.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 }

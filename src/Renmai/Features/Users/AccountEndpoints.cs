@@ -26,7 +26,7 @@ public static class AccountEndpoints
             if (result.Succeeded) return Results.LocalRedirect(back);
             var error = result.IsLockedOut ? "locked" : "invalid";
             return Results.Redirect($"/login?error={error}&returnUrl={Uri.EscapeDataString(back)}");
-        }).AllowAnonymous();
+        }).AllowAnonymous().RequireRateLimiting(Renmai.Hosting.WebHardening.LoginPolicy);
 
         app.MapPost("/account/logout", async (SignInManager<RenmaiUser> signIn) =>
         {

@@ -1,0 +1,43 @@
+using Microsoft.Playwright;
+using Renmai.BrowserTests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace Renmai.BrowserTests;
+
+/// <summary>Repeated wrong passwords lock the account (Identity lockout, on by default).</summary>
+[Collection(SeededServerCollection.Name)]
+public sealed class LockoutTest(SeededServer server, BrowserFixture browser, ITestOutputHelper output)
+    : BrowserTest<SeededServer>(server, browser, output)
+{
+    [Fact]
+    public Task Five_wrong_passwords_lock_the_account_even_for_the_right_one() => RunAsync(async () =>
+    {
+        const string email = "lockout-rep@renmai.test";
+        const string password = "Renmai-rep-2026";
+        await Server.AddUserAsync(email, password, "rep", "孙销售");
+
+        async Task Attempt(string pw)
+        {
+            await Page.GotoAsync(Server.Url("/login"));
+            await Page.Locator("#email").FillAsync(email);
+            await Page.Locator("#password").FillAsync(pw);
+            await Page.Locator("#login-submit").ClickAsync();
+            await Expect(Page.GetByRole(AriaRole.Alert)).ToBeVisibleAsync();
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            await Attempt("wrong-" + i);
+            await Expect(Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("邮箱或密码不正确");
+        }
+        await Attempt("wrong-4");
+        await Expect(Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("账号已临时锁定");
+
+        // Locked: even the right password is refused, and the page says why.
+        await Attempt(password);
+        await Expect(Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("账号已临时锁定");
+        Assert.EndsWith("/login", new Uri(Page.Url).AbsolutePath, StringComparison.Ordinal);
+    });
+}
