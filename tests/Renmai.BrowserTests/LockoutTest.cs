@@ -39,5 +39,14 @@ public sealed class LockoutTest(SeededServer server, BrowserFixture browser, ITe
         await Attempt(password);
         await Expect(Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("账号已临时锁定");
         Assert.EndsWith("/login", new Uri(Page.Url).AbsolutePath, StringComparison.Ordinal);
+
+        // The admin sees the failures and the lockout, with the address they came from, in the audit log.
+        await Page.LoginAsync(Server, SeededServer.AdminEmail, SeededServer.AdminPassword);
+        await Page.GotoAsync(Server, "/audit");
+        var table = Page.GetByTestId("audit-table");
+        await Expect(table).ToContainTextAsync("账号锁定");
+        await Expect(table).ToContainTextAsync("登录失败");
+        await Expect(table).ToContainTextAsync(email);
+        await Expect(table).ToContainTextAsync("127.0.0.1");
     });
 }

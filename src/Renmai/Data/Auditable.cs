@@ -57,3 +57,6 @@ public sealed class Actor
 
     public Actor Via(ChangeSource source) => new(UserId, Name, source, Roles);
 }
+
+/// <summary>A record that is only ever inserted (history, audit log); the interceptor refuses changes and deletes.</summary>
+public interface IAppendOnly;

@@ -12,7 +12,7 @@ public enum ChangeAction
 }
 
 /// <summary>One field-level change (or a create/delete/restore event) of a record, append-only.</summary>
-public sealed class ChangeRecord
+public sealed class ChangeRecord : IAppendOnly
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
 

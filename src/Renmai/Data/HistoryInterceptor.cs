@@ -36,6 +36,11 @@ public sealed class HistoryInterceptor(TimeProvider clock) : SaveChangesIntercep
 
     private void Record(RenmaiDb db)
     {
+        foreach (var entry in db.ChangeTracker.Entries<IAppendOnly>())
+        {
+            if (entry.State is EntityState.Modified or EntityState.Deleted)
+                throw new InvalidOperationException($"{entry.Metadata.ClrType.Name} is append-only: it cannot be changed or deleted.");
+        }
         var now = clock.GetUtcNow().UtcDateTime;
         var actor = db.Actor;
         var records = new List<ChangeRecord>();

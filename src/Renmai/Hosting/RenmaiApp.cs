@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Localization;
 using MudBlazor.Services;
 using Renmai.Components;
 using Renmai.Data;
+using Renmai.Features.Audit;
 using Renmai.Features.Contacts;
 using Renmai.Features.Customers;
 using Renmai.Features.CustomFields;
@@ -41,6 +42,7 @@ public static class RenmaiApp
         services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(storage.DataFolder, "keys")))
             .SetApplicationName("Renmai");
         services.AddRenmaiUsers();
+        services.AddScoped<AuditLog>();
         services.AddSingleton<SqliteCustomerReader>();
         services.AddScoped<CustomerService>();
         services.AddScoped<ContactService>();
@@ -100,7 +102,7 @@ public static class RenmaiApp
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Renmai API")).AllowAnonymous();
-        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi();
+        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi();
         app.MapAccountEndpoints();
         app.MapStaticAssets().AllowAnonymous();
         // WebHardening already forbids all framing; Blazor would add a second, weaker frame-ancestors policy.

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.AspNetCore.Mvc;
+using Renmai.Features.Audit;
 using Renmai.Features.Customers;
 
 namespace Renmai.Features.Users;
@@ -16,37 +17,54 @@ public static class AccountEndpoints
         // Browser form posts, not part of the REST API: kept out of the OpenAPI document.
         app = app.MapGroup("").ExcludeFromDescription();
         app.MapPost("/account/login", async ([FromForm] string email, [FromForm] string password, [FromForm] string? returnUrl,
-            SignInManager<RenmaiUser> signIn, UserManager<RenmaiUser> users) =>
+            SignInManager<RenmaiUser> signIn, UserManager<RenmaiUser> users, AuditLog audit, HttpContext http) =>
         {
             var back = SafeReturn(returnUrl);
-            var user = await users.FindByEmailAsync((email ?? "").Trim());
+            email = (email ?? "").Trim();
+            var user = await users.FindByEmailAsync(email);
             if (user is null || !user.IsActive)
+            {
+                await audit.WriteAsync(AuditActions.LoginFailed, false, http, user?.Id, user?.DisplayName, email,
+                    user is null ? "未知账号" : "账号已停用");
                 return Results.Redirect($"/login?error=invalid&returnUrl={Uri.EscapeDataString(back)}");
+            }
             var result = await signIn.PasswordSignInAsync(user, password ?? "", isPersistent: false, lockoutOnFailure: true);
-            if (result.Succeeded) return Results.LocalRedirect(back);
+            if (result.Succeeded)
+            {
+                await audit.WriteAsync(AuditActions.LoginSucceeded, true, http, user.Id, user.DisplayName, email);
+                return Results.LocalRedirect(back);
+            }
+            await audit.WriteAsync(result.IsLockedOut ? AuditActions.LoginLockedOut : AuditActions.LoginFailed, false, http,
+                user.Id, user.DisplayName, email, result.IsLockedOut ? "账号已锁定" : "密码错误");
             var error = result.IsLockedOut ? "locked" : "invalid";
             return Results.Redirect($"/login?error={error}&returnUrl={Uri.EscapeDataString(back)}");
         }).AllowAnonymous().RequireRateLimiting(Renmai.Hosting.WebHardening.LoginPolicy);
 
-        app.MapPost("/account/logout", async (SignInManager<RenmaiUser> signIn) =>
+        app.MapPost("/account/logout", async (SignInManager<RenmaiUser> signIn, AuditLog audit, HttpContext http) =>
         {
+            var actor = CurrentActor.FromPrincipal(http.User);
             await signIn.SignOutAsync();
+            await audit.WriteAsync(AuditActions.Logout, true, http, actor.UserId, actor.Name, http.User.Identity?.Name);
             return Results.Redirect("/login");
         });
 
         app.MapPost("/setup", async ([FromForm] string code, [FromForm] string email, [FromForm] string displayName,
             [FromForm] string password, [FromForm] string confirm, SetupCode setupCode, SetupState state,
-            UserService userService, SignInManager<RenmaiUser> signIn) =>
+            UserService userService, SignInManager<RenmaiUser> signIn, AuditLog audit, HttpContext http) =>
         {
             if (state.HasUsers) return Results.Redirect("/login");
             if (password != confirm) return Results.Redirect("/setup?error=" + Uri.EscapeDataString("两次输入的密码不一致"));
             var current = setupCode.Current;
             if (current is null || !setupCode.TryConsume(code))
+            {
+                await audit.WriteAsync(AuditActions.SetupCodeRejected, false, http, target: email);
                 return Results.Redirect("/setup?error=" + Uri.EscapeDataString("设置代码不正确，请查看服务器日志中的一次性设置代码"));
+            }
             try
             {
                 var user = await userService.CreateAsync(email, password, Roles.Admin, displayName);
                 state.HasUsers = true;
+                await audit.WriteAsync(AuditActions.SetupAdminCreated, true, http, user.Id, user.DisplayName, user.Email);
                 await signIn.SignInAsync(user, isPersistent: false);
                 return Results.Redirect("/");
             }

@@ -8,7 +8,7 @@ namespace Renmai.Features.Users;
 
 /// <summary>Accounts and API tokens. Used by the setup page, the admin pages and the CLI.</summary>
 public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<RenmaiRole> roles,
-    IDbContextFactory<RenmaiDb> dbs, TimeProvider clock)
+    IDbContextFactory<RenmaiDb> dbs, TimeProvider clock, SetupState setupState)
 {
     public async Task<bool> AnyUsersAsync(CancellationToken ct = default)
     {
@@ -44,6 +44,8 @@ public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<Renma
             e.ThrowIfAny();
         }
         await users.AddToRoleAsync(user, role);
+        // Any first account (setup page, CLI, admin page) ends first-run mode at once.
+        setupState.HasUsers = true;
         return user;
     }
 

@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Renmai.Data;
+
+namespace Renmai.Features.Audit;
+
+/// <summary>One security-relevant event (R12.4): who, when, what, from where. Never changed or deleted.</summary>
+public sealed class AuditEvent : IAppendOnly
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public DateTime At { get; set; }
+    public Guid? UserId { get; set; }
+    public string UserName { get; set; } = "";
+    /// <summary>A dotted code such as <c>login.failed</c>; see <see cref="AuditActions"/>.</summary>
+    public string Action { get; set; } = "";
+    public bool Success { get; set; }
+    /// <summary>What the action was about: an e-mail for logins, a customer number, a setting name.</summary>
+    public string? Target { get; set; }
+    public string? Detail { get; set; }
+    public string? Ip { get; set; }
+    public string? UserAgent { get; set; }
+}
+
+public static class AuditActions
+{
+    public const string LoginSucceeded = "login.succeeded";
+    public const string LoginFailed = "login.failed";
+    public const string LoginLockedOut = "login.locked_out";
+    public const string Logout = "logout";
+    public const string SetupAdminCreated = "setup.admin_created";
+    public const string SetupCodeRejected = "setup.code_rejected";
+
+    public static string Label(string action) => action switch
+    {
+        LoginSucceeded => "登录成功",
+        LoginFailed => "登录失败",
+        LoginLockedOut => "账号锁定",
+        Logout => "退出登录",
+        SetupAdminCreated => "首次设置：创建管理员",
+        SetupCodeRejected => "首次设置：设置代码错误",
+        _ => action,
+    };
+}
+
+internal sealed class AuditEventMapping : IEntityTypeConfiguration<AuditEvent>
+{
+    public void Configure(EntityTypeBuilder<AuditEvent> b)
+    {
+        b.ToTable("AuditEvents");
+        b.Property(e => e.UserName).HasMaxLength(200);
+        b.Property(e => e.Action).HasMaxLength(64);
+        b.Property(e => e.Target).HasMaxLength(256);
+        b.Property(e => e.Detail).HasMaxLength(2000);
+        b.Property(e => e.Ip).HasMaxLength(64);
+        b.Property(e => e.UserAgent).HasMaxLength(512);
+        b.HasIndex(e => e.At);
+        b.HasIndex(e => new { e.UserId, e.At });
+        b.HasIndex(e => new { e.Action, e.At });
+    }
+}
