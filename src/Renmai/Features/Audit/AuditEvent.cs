@@ -29,6 +29,8 @@ public static class AuditActions
     public const string Logout = "logout";
     public const string SetupAdminCreated = "setup.admin_created";
     public const string SetupCodeRejected = "setup.code_rejected";
+    public const string TokenCreated = "token.created";
+    public const string TokenRevoked = "token.revoked";
 
     public static string Label(string action) => action switch
     {
@@ -38,6 +40,8 @@ public static class AuditActions
         Logout => "退出登录",
         SetupAdminCreated => "首次设置：创建管理员",
         SetupCodeRejected => "首次设置：设置代码错误",
+        TokenCreated => "创建 API 令牌",
+        TokenRevoked => "吊销 API 令牌",
         _ => action,
     };
 }

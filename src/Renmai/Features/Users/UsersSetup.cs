@@ -15,6 +15,7 @@ public static class UsersSetup
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentActor>();
         services.AddScoped<UserService>();
+        services.AddScoped<ApiTokenService>();
         services.AddSingleton<SetupCode>();
         services.AddSingleton<ApiTokenCache>();
         services.AddSingleton<SetupState>();
