@@ -43,6 +43,8 @@ public static class RenmaiApp
             .SetApplicationName("Renmai");
         services.AddRenmaiUsers();
         services.AddScoped<AuditLog>();
+        services.AddSingleton<Renmai.Features.Settings.AppSettings>();
+        services.AddScoped<Renmai.Features.Settings.SettingsService>();
         services.AddSingleton<SqliteCustomerReader>();
         services.AddScoped<CustomerService>();
         services.AddScoped<ContactService>();

@@ -23,6 +23,11 @@ public sealed class AuditEvent : IAppendOnly
 
 public static class AuditActions
 {
+    /// <summary>Every action code, in declaration order (the audit page's filter list).</summary>
+    public static readonly IReadOnlyList<string> All = typeof(AuditActions)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToArray();
+
     public const string LoginSucceeded = "login.succeeded";
     public const string LoginFailed = "login.failed";
     public const string LoginLockedOut = "login.locked_out";
@@ -31,6 +36,7 @@ public static class AuditActions
     public const string SetupCodeRejected = "setup.code_rejected";
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
+    public const string SettingsChanged = "settings.changed";
 
     public static string Label(string action) => action switch
     {
@@ -42,6 +48,7 @@ public static class AuditActions
         SetupCodeRejected => "首次设置：设置代码错误",
         TokenCreated => "创建 API 令牌",
         TokenRevoked => "吊销 API 令牌",
+        SettingsChanged => "修改系统设置",
         _ => action,
     };
 }

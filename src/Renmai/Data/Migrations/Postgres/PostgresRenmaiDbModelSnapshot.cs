@@ -657,6 +657,29 @@ namespace Renmai.Data.Migrations.Postgres
                     b.ToTable("SavedViews", (string)null);
                 });
 
+            modelBuilder.Entity("Renmai.Features.Settings.AppSetting", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("AppSettings", (string)null);
+                });
+
             modelBuilder.Entity("Renmai.Features.Users.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")

@@ -648,6 +648,29 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.ToTable("SavedViews", (string)null);
                 });
 
+            modelBuilder.Entity("Renmai.Features.Settings.AppSetting", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("AppSettings", (string)null);
+                });
+
             modelBuilder.Entity("Renmai.Features.Users.ApiToken", b =>
                 {
                     b.Property<Guid>("Id")
