@@ -53,9 +53,15 @@ public sealed class Actor
     public ChangeSource Source { get; }
     public IReadOnlyCollection<string> Roles { get; }
 
+    /// <summary>
+    /// For managers: the members of the teams they lead, whose customers they see and edit.
+    /// Empty for everyone else.
+    /// </summary>
+    public IReadOnlyCollection<Guid> ManagedUserIds { get; init; } = [];
+
     public bool IsInRole(string role) => Roles.Contains(role);
 
-    public Actor Via(ChangeSource source) => new(UserId, Name, source, Roles);
+    public Actor Via(ChangeSource source) => new(UserId, Name, source, Roles) { ManagedUserIds = ManagedUserIds };
 }
 
 /// <summary>A record that is only ever inserted (history, audit log); the interceptor refuses changes and deletes.</summary>

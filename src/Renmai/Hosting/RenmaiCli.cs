@@ -11,7 +11,7 @@ namespace Renmai.Hosting;
 /// </summary>
 public static class RenmaiCli
 {
-    private static readonly HashSet<string> Subcommands = ["migrate", "user", "token", "demo-data", "--help", "-h", "-?", "help", "--version"];
+    private static readonly HashSet<string> Subcommands = ["migrate", "user", "team", "token", "demo-data", "--help", "-h", "-?", "help", "--version"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -35,16 +35,52 @@ public static class RenmaiCli
         var password = new Option<string>("--password") { Description = "密码（至少 8 位）", Required = true };
         var role = new Option<string>("--role") { Description = "角色：" + string.Join("|", Roles.All), DefaultValueFactory = _ => Roles.Rep };
         var name = new Option<string?>("--name") { Description = "显示名称" };
-        var userAdd = new Command("add", "添加用户 (add a user)") { email, password, role, name };
+        var team = new Option<string?>("--team") { Description = "加入的团队名称" };
+        var userAdd = new Command("add", "添加用户 (add a user)") { email, password, role, name, team };
         userAdd.SetAction(async (pr, ct) => await Guarded(async () =>
         {
             await using var app = await BuildAsync(ct);
-            await using var scope = app.Services.CreateAsyncScope();
+            await using var scope = AdminScope(app);
             var user = await scope.ServiceProvider.GetRequiredService<UserService>()
-                .CreateAsync(pr.GetValue(email)!, pr.GetValue(password)!, pr.GetValue(role)!, pr.GetValue(name));
+                .CreateAsync(pr.GetValue(email)!, pr.GetValue(password)!, pr.GetValue(role)!, pr.GetValue(name), pr.GetValue(team));
             Console.WriteLine($"已创建用户 {user.Email}（{Roles.Label(pr.GetValue(role)!)}）。");
         }));
-        root.Subcommands.Add(new Command("user", "用户管理 (users)") { userAdd });
+
+        var userList = new Command("list", "列出用户 (list users)");
+        userList.SetAction(async (_, ct) => await Guarded(async () =>
+        {
+            await using var app = await BuildAsync(ct);
+            await using var scope = AdminScope(app);
+            foreach (var u in await scope.ServiceProvider.GetRequiredService<UserService>().ListAsync(ct))
+                Console.WriteLine($"{u.Email}\t{u.DisplayName}\t{Roles.Label(u.Role)}\t{(u.IsActive ? "启用" : "已停用")}\t{string.Join(",", u.Teams)}\t客户 {u.CustomerCount}");
+        }));
+
+        var deactivateEmail = new Argument<string>("email") { Description = "要停用的用户邮箱" };
+        var handoverTo = new Option<string?>("--handover-to") { Description = "接收其客户的同事邮箱（省略则客户回到公海）" };
+        var userDeactivate = new Command("deactivate", "停用用户并移交其客户 (deactivate a user, hand over their customers)") { deactivateEmail, handoverTo };
+        userDeactivate.SetAction(async (pr, ct) => await Guarded(async () =>
+        {
+            await using var app = await BuildAsync(ct);
+            await using var scope = AdminScope(app);
+            var users = scope.ServiceProvider.GetRequiredService<UserService>();
+            var user = await users.FindByEmailAsync(pr.GetValue(deactivateEmail)!);
+            var heir = pr.GetValue(handoverTo) is { } h ? await users.FindByEmailAsync(h) : null;
+            var moved = await users.DeactivateAsync(user.Id, heir?.Id, ct);
+            Console.WriteLine($"已停用 {user.Email}，{moved} 个客户已移交给{(heir is null ? "公海" : heir.Email)}。");
+        }));
+        root.Subcommands.Add(new Command("user", "用户管理 (users)") { userAdd, userList, userDeactivate });
+
+        var teamName = new Argument<string>("name") { Description = "团队名称" };
+        var manager = new Option<string?>("--manager") { Description = "团队经理的邮箱" };
+        var teamAdd = new Command("add", "添加团队 (add a team)") { teamName, manager };
+        teamAdd.SetAction(async (pr, ct) => await Guarded(async () =>
+        {
+            await using var app = await BuildAsync(ct);
+            await using var scope = AdminScope(app);
+            var created = await scope.ServiceProvider.GetRequiredService<TeamService>().CreateAsync(pr.GetValue(teamName)!, pr.GetValue(manager), ct);
+            Console.WriteLine($"已创建团队 {created.Name}{(created.ManagerName is null ? "" : $"，经理：{created.ManagerName}")}。");
+        }));
+        root.Subcommands.Add(new Command("team", "团队管理 (teams)") { teamAdd });
 
         var tokenEmail = new Option<string>("--email") { Description = "令牌所属用户的邮箱", Required = true };
         var tokenName = new Option<string>("--name") { Description = "令牌名称", DefaultValueFactory = _ => "CLI" };
@@ -95,6 +131,14 @@ public static class RenmaiCli
         var app = builder.Build();
         await DataSetup.MigrateAsync(app.Services, ct);
         return app;
+    }
+
+    /// <summary>A service scope acting as the system administrator: the CLI is run by whoever runs the server.</summary>
+    private static AsyncServiceScope AdminScope(WebApplication app)
+    {
+        var scope = app.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Set(Actor.System);
+        return scope;
     }
 
     /// <summary>Turns expected failures into a Chinese message on stderr and exit code 1.</summary>

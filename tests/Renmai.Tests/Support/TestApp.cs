@@ -69,6 +69,7 @@ public sealed class TestApp : IAsyncDisposable
     public async Task<RenmaiUser> AddUserAsync(string email, string role, string? name = null)
     {
         await using var scope = Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Set(Actor.System);
         return await scope.ServiceProvider.GetRequiredService<UserService>().CreateAsync(email, "Renmai#2026-test", role, name);
     }
 
@@ -97,15 +98,20 @@ public sealed class TestApp : IAsyncDisposable
         return await work(db);
     }
 
+    /// <summary>Runs a service as the built-in system administrator (what the CLI does).</summary>
+    public async Task<T> AsSystemAsync<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().Set(Actor.System);
+        return await work(scope.ServiceProvider);
+    }
+
     /// <summary>Runs a service as the given user, as a Blazor page or the CLI would.</summary>
     public async Task<T> AsUserAsync<T>(string email, Func<IServiceProvider, Task<T>> work)
     {
         await using var scope = Services.CreateAsyncScope();
         var sp = scope.ServiceProvider;
-        var user = await WithDbAsync(db => db.Users.SingleAsync(u => u.Email == email));
-        var roles = await WithDbAsync(db => (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id
-                                             where ur.UserId == user.Id select r.Name!).ToListAsync());
-        sp.GetRequiredService<CurrentActor>().Set(new Actor(user.Id, user.DisplayName, ChangeSource.User, roles));
+        await sp.GetRequiredService<CurrentActor>().SetUserAsync(email, ChangeSource.User);
         return await work(sp);
     }
 

@@ -37,6 +37,14 @@ public static class AuditActions
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
     public const string SettingsChanged = "settings.changed";
+    public const string UserCreated = "user.created";
+    public const string RoleChanged = "user.role_changed";
+    public const string UserDeactivated = "user.deactivated";
+    public const string UserReactivated = "user.reactivated";
+    public const string PasswordReset = "user.password_reset";
+    public const string TeamChanged = "team.changed";
+    public const string OwnerChanged = "customer.owner_changed";
+    public const string PermissionDenied = "permission.denied";
 
     public static string Label(string action) => action switch
     {
@@ -49,6 +57,14 @@ public static class AuditActions
         TokenCreated => "创建 API 令牌",
         TokenRevoked => "吊销 API 令牌",
         SettingsChanged => "修改系统设置",
+        UserCreated => "添加用户",
+        RoleChanged => "修改角色",
+        UserDeactivated => "停用用户并移交客户",
+        UserReactivated => "重新启用用户",
+        PasswordReset => "重置密码",
+        TeamChanged => "修改团队",
+        OwnerChanged => "变更客户负责人",
+        PermissionDenied => "权限拒绝",
         _ => action,
     };
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Renmai.Data;
+using Renmai.Features.Audit;
 using Renmai.Features.Classification;
 using Renmai.Features.Contacts;
 using Renmai.Features.CustomFields;
@@ -12,23 +13,33 @@ namespace Renmai.Features.Customers;
 /// Everything that reads or writes customers goes through here — pages, API, CLI — so validation
 /// and the record-scope check are the same on every path.
 /// </summary>
-public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, TimeProvider clock, SqliteCustomerReader sqliteReader)
+public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, TimeProvider clock, SqliteCustomerReader sqliteReader,
+    AuditLog audit, IHttpContextAccessor http)
 {
     // ---- Record scope -------------------------------------------------------------------------
 
     /// <summary>
-    /// The customers this actor may see. Admins, managers and auditors see all (team scopes for
-    /// managers arrive with teams); reps and service agents see the customers they own.
+    /// The customers this actor may see (R12.1): admins and auditors all; managers their own and
+    /// those of the members of the teams they lead; reps and service agents their own. Customers
+    /// in the pool (no owner) are seen by admins until pools have members.
     /// </summary>
     internal static IQueryable<Customer> Visible(IQueryable<Customer> customers, Actor actor)
     {
         if (SeesAll(actor)) return customers;
         var me = actor.UserId;
+        if (actor.ManagedUserIds.Count > 0)
+        {
+            var team = actor.ManagedUserIds;
+            return customers.Where(c => c.OwnerId == me || (c.OwnerId != null && team.Contains(c.OwnerId.Value)));
+        }
         return customers.Where(c => c.OwnerId == me);
     }
 
-    private static bool SeesAll(Actor actor) =>
-        actor.IsInRole(Roles.Admin) || actor.IsInRole(Roles.Manager) || actor.IsInRole(Roles.Auditor);
+    /// <summary>The same rule as <see cref="Visible"/> for one owner, for paths that read a row first.</summary>
+    internal static bool CanSee(Actor actor, Guid? ownerId) =>
+        SeesAll(actor) || (ownerId is { } o && (o == actor.UserId || actor.ManagedUserIds.Contains(o)));
+
+    private static bool SeesAll(Actor actor) => actor.IsInRole(Roles.Admin) || actor.IsInRole(Roles.Auditor);
 
     private static void EnsureCanWrite(Actor actor)
     {
@@ -84,7 +95,9 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         if (sqliteReader.IsAvailable)
         {
             var key = CustomerNumbers.Normalize(number);
-            return CustomerForm.From(sqliteReader.Find(key, SeesAll(actor), actor.UserId) ?? throw new NotFoundException($"客户 {key} 不存在"));
+            var found = sqliteReader.Find(key, all: true, owner: null);
+            if (found is null || !CanSee(actor, found.OwnerId)) throw new NotFoundException($"客户 {key} 不存在");
+            return CustomerForm.From(found);
         }
         await using var db = await dbs.CreateDbContextAsync(ct);
         return CustomerForm.From(await FindVisibleAsync(db, actor, number, ct));
@@ -190,6 +203,64 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         customer.DeletedAt = null;
         await db.SaveChangesAsync(ct);
         return CustomerForm.From(customer);
+    }
+
+    // ---- Ownership ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Gives a customer to another owner (null: to the pool). Admins may give any customer to
+    /// anyone; managers may move customers of their teams among their team members and themselves.
+    /// </summary>
+    public async Task<CustomerForm> AssignOwnerAsync(string number, Guid? ownerId, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        EnsureCanWrite(actor);
+        var isAdmin = actor.IsInRole(Roles.Admin);
+        if (!isAdmin && !actor.IsInRole(Roles.Manager)) throw new ForbiddenException("只有管理员和销售经理可以变更客户负责人");
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        db.Actor = actor;
+        var customer = await FindVisibleAsync(db, actor, number, ct, tracking: true);
+        if (customer.OwnerId == ownerId) return CustomerForm.From(customer);
+        var names = await db.Users.AsNoTracking().Where(u => u.Id == ownerId || u.Id == customer.OwnerId)
+            .Select(u => new { u.Id, u.DisplayName, u.IsActive }).ToListAsync(ct);
+        if (ownerId is { } o)
+        {
+            var target = names.SingleOrDefault(u => u.Id == o);
+            if (target is null || !target.IsActive)
+                throw new ValidationFailedException(new ValidationErrors().Also("ownerId", "新负责人不存在或已停用"));
+            if (!isAdmin && o != actor.UserId && !actor.ManagedUserIds.Contains(o))
+                throw new ValidationFailedException(new ValidationErrors().Also("ownerId", "只能分配给您团队中的成员"));
+        }
+        string NameOf(Guid? id) => id is null ? "公海" : names.SingleOrDefault(u => u.Id == id)?.DisplayName ?? "?";
+        var detail = $"{NameOf(customer.OwnerId)} → {NameOf(ownerId)}";
+        customer.OwnerId = ownerId;
+        await db.SaveChangesAsync(ct);
+        await audit.WriteAsync(AuditActions.OwnerChanged, true, http.HttpContext, actor.UserId, actor.Name, customer.Number, detail, ct);
+        return CustomerForm.From(customer);
+    }
+
+    /// <summary>
+    /// Moves every customer of <paramref name="fromUserId"/> (deleted ones too, so the recycle bin
+    /// follows) to <paramref name="toUserId"/>, or to the pool when null. Each customer's timeline
+    /// records the change. Admin only; called by the deactivation handover.
+    /// </summary>
+    public async Task<int> HandOverAsync(Guid fromUserId, Guid? toUserId, CancellationToken ct = default)
+    {
+        var actor = await current.RequireRoleAsync(Roles.Admin);
+        if (toUserId == fromUserId) return 0;
+        var moved = 0;
+        while (true)
+        {
+            await using var db = await dbs.CreateDbContextAsync(ct);
+            db.Actor = actor;
+            // Batches keep memory flat for a rep with tens of thousands of customers.
+            var batch = await db.Set<Customer>().IgnoreQueryFilters().Where(c => c.OwnerId == fromUserId)
+                .OrderBy(c => c.Id).Take(500).ToListAsync(ct);
+            if (batch.Count == 0) return moved;
+            foreach (var c in batch) c.OwnerId = toUserId;
+            await db.SaveChangesAsync(ct);
+            moved += batch.Count;
+        }
     }
 
     // ---- Helpers ------------------------------------------------------------------------------

@@ -18,6 +18,13 @@ public sealed class ValidationErrors
         list.Add(message);
     }
 
+    /// <summary>Adds and returns itself, for one-line checks.</summary>
+    public ValidationErrors Also(string field, string message)
+    {
+        Add(field, message);
+        return this;
+    }
+
     public string? For(string field) => _errors.TryGetValue(field, out var l) ? string.Join("；", l) : null;
 
     public void ThrowIfAny()

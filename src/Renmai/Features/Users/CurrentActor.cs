@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.EntityFrameworkCore;
 using Renmai.Data;
 using Renmai.Features.Customers;
 
@@ -17,6 +18,18 @@ public sealed class CurrentActor(IServiceProvider services)
     /// <summary>The CLI and background jobs set the actor explicitly.</summary>
     public void Set(Actor actor) => _actor = actor;
 
+    /// <summary>Acts as the named (active) user from here on: the CLI's <c>--as</c>, tests, jobs run for a user.</summary>
+    public async Task<Actor> SetUserAsync(string email, ChangeSource source)
+    {
+        var users = services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<RenmaiUser>>();
+        var user = await users.FindByEmailAsync(email);
+        if (user is null || !user.IsActive) throw new NotFoundException($"用户 {email} 不存在或已停用");
+        var roles = (await users.GetRolesAsync(user)).ToArray();
+        var actor = new Actor(user.Id, user.DisplayName, source, roles);
+        if (actor.IsInRole(Roles.Manager)) actor = new Actor(user.Id, user.DisplayName, source, roles) { ManagedUserIds = await ManagedUserIdsAsync(user.Id) };
+        return _actor = actor;
+    }
+
     public async ValueTask<Actor?> GetAsync()
     {
         if (_actor is not null) return _actor;
@@ -31,7 +44,19 @@ public sealed class CurrentActor(IServiceProvider services)
             }
         }
         if (principal?.Identity?.IsAuthenticated != true) return null;
-        return _actor = FromPrincipal(principal);
+        var actor = FromPrincipal(principal);
+        if (actor.IsInRole(Roles.Manager) && actor.UserId is { } me)
+            actor = new Actor(actor.UserId, actor.Name, actor.Source, actor.Roles) { ManagedUserIds = await ManagedUserIdsAsync(me) };
+        return _actor = actor;
+    }
+
+    /// <summary>The members of the teams a manager leads (read per request, so team changes apply at once).</summary>
+    public async Task<IReadOnlyCollection<Guid>> ManagedUserIdsAsync(Guid managerId)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<RenmaiDb>>().CreateDbContextAsync();
+        return await db.Set<TeamMember>().AsNoTracking()
+            .Where(m => db.Set<Team>().Any(t => t.Id == m.TeamId && t.ManagerId == managerId))
+            .Select(m => m.UserId).Distinct().ToListAsync();
     }
 
     public async ValueTask<Actor> RequireAsync() =>

@@ -2,13 +2,22 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Renmai.Data;
+using Renmai.Features.Audit;
 using Renmai.Features.Customers;
 
 namespace Renmai.Features.Users;
 
-/// <summary>Accounts and API tokens. Used by the setup page, the admin pages and the CLI.</summary>
+/// <summary>A user as the admin's user table shows it.</summary>
+public sealed record UserSummary(Guid Id, string Email, string DisplayName, string Role, bool IsActive, bool TwoFactor,
+    IReadOnlyList<string> Teams, int CustomerCount, DateTime CreatedAt);
+
+/// <summary>
+/// Accounts: the setup page, the admin's user pages and the CLI. The first account may be created
+/// without a signed-in user (the setup code guards that); everything else needs an admin.
+/// </summary>
 public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<RenmaiRole> roles,
-    IDbContextFactory<RenmaiDb> dbs, TimeProvider clock, SetupState setupState)
+    IDbContextFactory<RenmaiDb> dbs, TimeProvider clock, SetupState setupState, CurrentActor current,
+    AuditLog audit, IHttpContextAccessor http, ApiTokenCache tokenCache, CustomerService customers)
 {
     public async Task<bool> AnyUsersAsync(CancellationToken ct = default)
     {
@@ -22,12 +31,21 @@ public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<Renma
             if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new RenmaiRole(role));
     }
 
-    public async Task<RenmaiUser> CreateAsync(string email, string password, string role, string? displayName = null)
+    public async Task<RenmaiUser> CreateAsync(string email, string password, string role, string? displayName = null, string? team = null)
     {
+        var admin = await AnyUsersAsync() ? await current.RequireRoleAsync(Roles.Admin) : null;
         var e = new ValidationErrors();
         email = (email ?? "").Trim();
         if (Validators.CheckEmail(email) is { } emailError) e.Add("email", emailError);
         if (!Roles.All.Contains(role)) e.Add("role", $"未知的角色“{role}”，可选：{string.Join(", ", Roles.All)}");
+        Team? joining = null;
+        if (!string.IsNullOrWhiteSpace(team))
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            var teamName = team.Trim();
+            joining = await db.Set<Team>().AsNoTracking().SingleOrDefaultAsync(t => t.Name == teamName);
+            if (joining is null) e.Add("team", $"团队“{teamName}”不存在");
+        }
         e.ThrowIfAny();
         await EnsureRolesAsync();
         var user = new RenmaiUser
@@ -46,13 +64,149 @@ public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<Renma
         await users.AddToRoleAsync(user, role);
         // Any first account (setup page, CLI, admin page) ends first-run mode at once.
         setupState.HasUsers = true;
+        if (joining is not null)
+        {
+            await using var db = await dbs.CreateDbContextAsync();
+            db.Add(new TeamMember { TeamId = joining.Id, UserId = user.Id });
+            await db.SaveChangesAsync();
+        }
+        if (admin is not null)
+            await audit.WriteAsync(AuditActions.UserCreated, true, http.HttpContext, admin.UserId, admin.Name, email,
+                Roles.Label(role) + (joining is null ? "" : $"，团队：{joining.Name}"));
         return user;
+    }
+
+    /// <summary>Every account with its role, teams and number of owned customers (admin only).</summary>
+    public async Task<List<UserSummary>> ListAsync(CancellationToken ct = default)
+    {
+        await current.RequireRoleAsync(Roles.Admin);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var roleOf = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id select new { ur.UserId, r.Name })
+            .ToListAsync(ct);
+        var teamsOf = await (from m in db.Set<TeamMember>() join t in db.Set<Team>() on m.TeamId equals t.Id select new { m.UserId, t.Name })
+            .ToListAsync(ct);
+        var led = await db.Set<Team>().Where(t => t.ManagerId != null).Select(t => new { UserId = t.ManagerId!.Value, t.Name }).ToListAsync(ct);
+        var owned = await db.Set<Customer>().Where(c => c.OwnerId != null).GroupBy(c => c.OwnerId!.Value)
+            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var list = await db.Users.AsNoTracking().OrderByDescending(u => u.IsActive).ThenBy(u => u.CreatedAt).ToListAsync(ct);
+        return list.Select(u => new UserSummary(u.Id, u.Email ?? "", u.DisplayName,
+            roleOf.FirstOrDefault(r => r.UserId == u.Id)?.Name ?? "", u.IsActive, u.TwoFactorEnabled,
+            teamsOf.Where(t => t.UserId == u.Id).Select(t => t.Name)
+                .Concat(led.Where(t => t.UserId == u.Id).Select(t => t.Name + "（经理）")).Distinct().ToList(),
+            owned.GetValueOrDefault(u.Id), u.CreatedAt)).ToList();
+    }
+
+    /// <summary>Changes a user's role. The last active admin cannot be demoted; the user's sessions end.</summary>
+    public async Task ChangeRoleAsync(Guid userId, string role, CancellationToken ct = default)
+    {
+        var admin = await current.RequireRoleAsync(Roles.Admin);
+        if (!Roles.All.Contains(role)) new ValidationErrors().Also("role", $"未知的角色“{role}”").ThrowIfAny();
+        var user = await users.FindByIdAsync(userId.ToString()) ?? throw new NotFoundException("用户不存在");
+        var old = (await users.GetRolesAsync(user)).ToList();
+        if (old.SequenceEqual([role])) return;
+        if (old.Contains(Roles.Admin) && role != Roles.Admin) await EnsureAnotherAdminAsync(user, ct);
+        await users.RemoveFromRolesAsync(user, old);
+        await users.AddToRoleAsync(user, role);
+        // The role travels in the login cookie: make the user sign in again to pick up the new one.
+        await users.UpdateSecurityStampAsync(user);
+        await audit.WriteAsync(AuditActions.RoleChanged, true, http.HttpContext, admin.UserId, admin.Name, user.Email,
+            $"{string.Join("/", old.Select(Roles.Label))} → {Roles.Label(role)}", ct);
+    }
+
+    /// <summary>
+    /// Deactivates a user in one step (R13.2): their customers go to <paramref name="handoverTo"/>
+    /// (or to the pool when null), their API tokens are revoked, their sessions end, and they can no
+    /// longer sign in. Returns the number of customers handed over.
+    /// </summary>
+    public async Task<int> DeactivateAsync(Guid userId, Guid? handoverTo, CancellationToken ct = default)
+    {
+        var admin = await current.RequireRoleAsync(Roles.Admin);
+        var user = await users.FindByIdAsync(userId.ToString()) ?? throw new NotFoundException("用户不存在");
+        var e = new ValidationErrors();
+        if (user.Id == admin.UserId) e.Add("user", "不能停用自己的账号");
+        RenmaiUser? heir = null;
+        if (handoverTo is { } h)
+        {
+            heir = await users.FindByIdAsync(h.ToString());
+            if (heir is null || !heir.IsActive) e.Add("handoverTo", "接收人不存在或已停用");
+            else if (heir.Id == user.Id) e.Add("handoverTo", "接收人不能是被停用的用户本人");
+        }
+        e.ThrowIfAny();
+        if ((await users.GetRolesAsync(user)).Contains(Roles.Admin)) await EnsureAnotherAdminAsync(user, ct);
+
+        var moved = await customers.HandOverAsync(user.Id, heir?.Id, ct);
+        if (user.IsActive)
+        {
+            user.IsActive = false;
+            await users.UpdateAsync(user);
+        }
+        // A new security stamp invalidates every login cookie of this user.
+        await users.UpdateSecurityStampAsync(user);
+        await using (var db = await dbs.CreateDbContextAsync(ct))
+        {
+            var now = clock.GetUtcNow().UtcDateTime;
+            await db.Set<ApiToken>().Where(t => t.UserId == user.Id && t.RevokedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct);
+            await db.Set<Team>().Where(t => t.ManagerId == user.Id).ExecuteUpdateAsync(s => s.SetProperty(t => t.ManagerId, (Guid?)null), ct);
+            await db.Set<TeamMember>().Where(m => m.UserId == user.Id).ExecuteDeleteAsync(ct);
+        }
+        tokenCache.Clear();
+        await audit.WriteAsync(AuditActions.UserDeactivated, true, http.HttpContext, admin.UserId, admin.Name, user.Email,
+            $"{moved} 个客户移交给 {(heir is null ? "公海" : $"{heir.DisplayName}（{heir.Email}）")}", ct);
+        return moved;
+    }
+
+    public async Task ReactivateAsync(Guid userId, CancellationToken ct = default)
+    {
+        var admin = await current.RequireRoleAsync(Roles.Admin);
+        var user = await users.FindByIdAsync(userId.ToString()) ?? throw new NotFoundException("用户不存在");
+        if (user.IsActive) return;
+        user.IsActive = true;
+        await users.UpdateAsync(user);
+        await users.SetLockoutEndDateAsync(user, null);
+        await audit.WriteAsync(AuditActions.UserReactivated, true, http.HttpContext, admin.UserId, admin.Name, user.Email, ct: ct);
+    }
+
+    /// <summary>Sets a new password for a user who lost theirs; their sessions end.</summary>
+    public async Task ResetPasswordAsync(Guid userId, string newPassword, CancellationToken ct = default)
+    {
+        var admin = await current.RequireRoleAsync(Roles.Admin);
+        var user = await users.FindByIdAsync(userId.ToString()) ?? throw new NotFoundException("用户不存在");
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        var result = await users.ResetPasswordAsync(user, token, newPassword ?? "");
+        if (!result.Succeeded)
+        {
+            var e = new ValidationErrors();
+            foreach (var error in result.Errors) e.Add("password", error.Description);
+            e.ThrowIfAny();
+        }
+        await users.SetLockoutEndDateAsync(user, null);
+        await audit.WriteAsync(AuditActions.PasswordReset, true, http.HttpContext, admin.UserId, admin.Name, user.Email, ct: ct);
+    }
+
+    /// <summary>Active users who can own customers, for handover and owner pickers.</summary>
+    public async Task<List<RenmaiUser>> ActiveUsersAsync(CancellationToken ct = default)
+    {
+        await current.RequireAsync();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Users.AsNoTracking().Where(u => u.IsActive).OrderBy(u => u.DisplayName).ToListAsync(ct);
+    }
+
+    public async Task<RenmaiUser> FindByEmailAsync(string email) =>
+        await users.FindByEmailAsync((email ?? "").Trim()) ?? throw new NotFoundException($"用户 {email} 不存在");
+
+    private async Task EnsureAnotherAdminAsync(RenmaiUser user, CancellationToken ct)
+    {
+        var admins = await users.GetUsersInRoleAsync(Roles.Admin);
+        if (!admins.Any(a => a.Id != user.Id && a.IsActive))
+            throw new ValidationFailedException(new ValidationErrors().Also("role", "至少需要保留一个启用的管理员"));
     }
 
     public async Task<(ApiToken Token, string Secret)> CreateTokenAsync(string email, string name, bool readOnly = false,
         DateTime? expiresAt = null, CancellationToken ct = default)
     {
         var user = await users.FindByEmailAsync(email) ?? throw new NotFoundException($"用户 {email} 不存在");
+        if (!user.IsActive) throw new InvalidOperationException($"用户 {email} 已停用");
         var secret = ApiToken.NewSecret();
         var token = new ApiToken
         {

@@ -16,6 +16,7 @@ public static class UsersSetup
         services.AddScoped<CurrentActor>();
         services.AddScoped<UserService>();
         services.AddScoped<ApiTokenService>();
+        services.AddScoped<TeamService>();
         services.AddSingleton<SetupCode>();
         services.AddSingleton<ApiTokenCache>();
         services.AddSingleton<SetupState>();

@@ -17,6 +17,7 @@ public sealed class CustomerServiceTests : IAsyncLifetime
         _app = await TestApp.StartAsync(TestDatabase.Sqlite);
         await _app.AddUserAsync("wang@example.com", Roles.Admin, "王经理");
         await _app.AddUserAsync("li@example.com", Roles.Manager, "李主管");
+        await _app.AddUserAsync("sun@example.com", Roles.Admin, "孙主任");
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
@@ -35,14 +36,14 @@ public sealed class CustomerServiceTests : IAsyncLifetime
 
         // Both open the edit form at version 1.
         var formWang = await _app.AsUserAsync("wang@example.com", sp => sp.GetRequiredService<CustomerService>().GetAsync(number));
-        var formLi = await _app.AsUserAsync("li@example.com", sp => sp.GetRequiredService<CustomerService>().GetAsync(number));
+        var formSun = await _app.AsUserAsync("sun@example.com", sp => sp.GetRequiredService<CustomerService>().GetAsync(number));
 
         formWang.Region = "西南";
         await _app.AsUserAsync("wang@example.com", sp => sp.GetRequiredService<CustomerService>().UpdateAsync(number, formWang, formWang.Version));
 
-        formLi.Intent = IntentGrade.A;
+        formSun.Intent = IntentGrade.A;
         var conflict = await Assert.ThrowsAsync<ConcurrencyConflictException>(() =>
-            _app.AsUserAsync("li@example.com", sp => sp.GetRequiredService<CustomerService>().UpdateAsync(number, formLi, formLi.Version)));
+            _app.AsUserAsync("sun@example.com", sp => sp.GetRequiredService<CustomerService>().UpdateAsync(number, formSun, formSun.Version)));
         Assert.Contains("王经理", conflict.Message);
         var current = Assert.IsType<CustomerForm>(conflict.Current);
         Assert.Equal("西南", current.Region);
@@ -50,7 +51,7 @@ public sealed class CustomerServiceTests : IAsyncLifetime
 
         // Re-applying on top of the current values works and keeps both changes.
         current.Intent = IntentGrade.A;
-        var saved = await _app.AsUserAsync("li@example.com", sp => sp.GetRequiredService<CustomerService>().UpdateAsync(number, current, current.Version));
+        var saved = await _app.AsUserAsync("sun@example.com", sp => sp.GetRequiredService<CustomerService>().UpdateAsync(number, current, current.Version));
         Assert.Equal("西南", saved.Region);
         Assert.Equal(IntentGrade.A, saved.Intent);
         Assert.Equal(3, saved.Version);
