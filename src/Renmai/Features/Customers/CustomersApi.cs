@@ -27,6 +27,10 @@ public static class CustomersApi
             .WithSummary("Moves the customer to the recycle bin.");
         customers.MapPost("/{number}/restore", Restore).WithName("RestoreCustomer").RequireAuthorization(UsersSetup.ApiWritePolicy);
         customers.MapGet("/{number}/history", History).WithName("CustomerHistory");
+        customers.MapPut("/{number}/owner", async (string number, OwnerChange body, CustomerService s, CancellationToken ct) =>
+                TypedResults.Ok(await s.AssignOwnerAsync(number, body.OwnerId, ct)))
+            .WithName("AssignCustomerOwner").RequireAuthorization(UsersSetup.ApiWritePolicy)
+            .WithSummary("Gives the customer to another user (ownerId null: to the pool). Admins: anyone; managers: within their teams.");
         api.MapGet("/recycle-bin/customers", RecycleBin).WithName("ListDeletedCustomers").WithTags("Customers");
 
         customers.MapGet("/{number}/contacts", ListContacts).WithName("ListContacts").WithTags("Contacts");
@@ -55,6 +59,8 @@ public static class CustomersApi
             .WithName("ListCustomerColumns").WithTags("Customers");
         return api;
     }
+
+    public sealed record OwnerChange(Guid? OwnerId);
 
     private static readonly HashSet<string> NonFilterParams = ["q", "sort", "page", "pageSize", "filter"];
 

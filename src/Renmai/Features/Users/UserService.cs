@@ -192,6 +192,27 @@ public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<Renma
         return await db.Users.AsNoTracking().Where(u => u.IsActive).OrderBy(u => u.DisplayName).ToListAsync(ct);
     }
 
+    /// <summary>Display names by user id, to show owners and history; names are not secret inside the company.</summary>
+    public async Task<Dictionary<Guid, string>> NamesAsync(CancellationToken ct = default)
+    {
+        await current.RequireAsync();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await db.Users.AsNoTracking().ToDictionaryAsync(u => u.Id, u => u.IsActive ? u.DisplayName : u.DisplayName + "（已停用）", ct);
+    }
+
+    /// <summary>Who the actor may give a customer to: admins anyone active, managers themselves and their teams, others nobody.</summary>
+    public async Task<List<(Guid Id, string Name)>> OwnerChoicesAsync(CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        if (!actor.IsInRole(Roles.Admin) && !actor.IsInRole(Roles.Manager)) return [];
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var allowed = actor.ManagedUserIds.Append(actor.UserId ?? Guid.Empty).ToList();
+        var q = db.Users.AsNoTracking().Where(u => u.IsActive);
+        if (!actor.IsInRole(Roles.Admin)) q = q.Where(u => allowed.Contains(u.Id));
+        var list = await q.OrderBy(u => u.DisplayName).Select(u => new { u.Id, u.DisplayName }).ToListAsync(ct);
+        return list.Select(u => (u.Id, u.DisplayName)).ToList();
+    }
+
     public async Task<RenmaiUser> FindByEmailAsync(string email) =>
         await users.FindByEmailAsync((email ?? "").Trim()) ?? throw new NotFoundException($"用户 {email} 不存在");
 
