@@ -48,3 +48,10 @@ public static class JsonStorage
         return property;
     }
 }
+
+public static class HistoryMapping
+{
+    /// <summary>The column is a feature's own bookkeeping (e.g. when the owner got the customer): kept out of the timeline.</summary>
+    public static PropertyBuilder<T> NotInHistory<T>(this PropertyBuilder<T> property) =>
+        property.HasAnnotation(HistoryInterceptor.NotInHistoryAnnotation, true);
+}

@@ -60,8 +60,13 @@ public sealed class HistoryInterceptor(TimeProvider clock) : SaveChangesIntercep
                     var changes = FieldChanges(entry).ToList();
                     var deletedProp = entry.Property(nameof(AuditableEntity.DeletedAt));
                     var deleteChanged = deletedProp.IsModified && (deletedProp.OriginalValue is null) != (e.DeletedAt is null);
-                    // Saving identical values is not a change: no version bump, no history line.
-                    if (changes.Count == 0 && !deleteChanged) { entry.State = EntityState.Unchanged; break; }
+                    // Saving identical values is not a change: no version bump, no history line. Quiet
+                    // bookkeeping columns (see NotInHistory) are saved without either.
+                    if (changes.Count == 0 && !deleteChanged)
+                    {
+                        if (!entry.Properties.Any(p => p.IsModified && IsQuiet(p.Metadata))) entry.State = EntityState.Unchanged;
+                        break;
+                    }
                     e.UpdatedAt = now;
                     e.UpdatedBy = actor.Name;
                     e.UpdatedVia = actor.Source;
@@ -90,6 +95,11 @@ public sealed class HistoryInterceptor(TimeProvider clock) : SaveChangesIntercep
         db.Set<ChangeRecord>().AddRange(records);
     }
 
+    /// <summary>Marks a column as bookkeeping a feature keeps for itself: never a line in the timeline.</summary>
+    public const string NotInHistoryAnnotation = "Renmai:NotInHistory";
+
+    private static bool IsQuiet(Microsoft.EntityFrameworkCore.Metadata.IReadOnlyProperty p) => p.FindAnnotation(NotInHistoryAnnotation) is not null;
+
     private static ChangeRecord NewRecord(EntityEntry<AuditableEntity> entry, ChangeAction action, DateTime now, Actor actor) => new()
     {
         CustomerId = (entry.Entity as ICustomerOwned)?.CustomerIdForHistory,
@@ -108,7 +118,7 @@ public sealed class HistoryInterceptor(TimeProvider clock) : SaveChangesIntercep
     {
         foreach (var p in entry.Properties)
         {
-            if (!p.IsModified || Bookkeeping.Contains(p.Metadata.Name)) continue;
+            if (!p.IsModified || Bookkeeping.Contains(p.Metadata.Name) || IsQuiet(p.Metadata)) continue;
             var converter = p.Metadata.GetValueConverter();
             var oldValue = Display(p.OriginalValue, converter);
             var newValue = Display(p.CurrentValue, converter);

@@ -6,7 +6,7 @@ namespace Renmai.Hosting;
 /// <summary>
 /// Turns service exceptions into application/problem+json for API callers:
 /// validation → 400 with per-field errors, not found → 404, forbidden → 403,
-/// stale version → 412 with the current record, missing If-Match → 428.
+/// stale version → 412 with the current record, missing If-Match → 428, pool rule → 409.
 /// </summary>
 public sealed class ApiErrors(IProblemDetailsService problems) : IExceptionHandler
 {
@@ -34,9 +34,17 @@ public sealed class ApiErrors(IProblemDetailsService problems) : IExceptionHandl
             ForbiddenException => (StatusCodes.Status403Forbidden, "没有权限"),
             ConcurrencyConflictException => (StatusCodes.Status412PreconditionFailed, "记录已被他人修改"),
             PreconditionRequiredException => (StatusCodes.Status428PreconditionRequired, "缺少版本号"),
+            Renmai.Features.Pool.PoolRuleException => (StatusCodes.Status409Conflict, "不符合公海规则"),
             _ => (0, ""),
         };
         if (status == 0) return false;
+        if (exception is ForbiddenException)
+        {
+            // Permission denials are security events (R12.4): who tried what, from where.
+            var actor = Renmai.Features.Users.CurrentActor.FromPrincipal(http.User);
+            await http.RequestServices.GetRequiredService<Renmai.Features.Audit.AuditLog>().WriteAsync(Renmai.Features.Audit.AuditActions.PermissionDenied,
+                false, http, actor.UserId, actor.Name, $"{http.Request.Method} {http.Request.Path}", exception.Message, cancellationToken);
+        }
         http.Response.StatusCode = status;
         return await Write(http, exception, title, exception.Message);
     }

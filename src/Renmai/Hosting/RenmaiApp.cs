@@ -12,6 +12,7 @@ using Renmai.Features.Audit;
 using Renmai.Features.Contacts;
 using Renmai.Features.Customers;
 using Renmai.Features.CustomFields;
+using Renmai.Features.Pool;
 using Renmai.Features.Users;
 using Scalar.AspNetCore;
 
@@ -50,6 +51,8 @@ public static class RenmaiApp
         services.AddScoped<ContactService>();
         services.AddScoped<CustomFieldService>();
         services.AddScoped<SavedViewService>();
+        services.AddScoped<Renmai.Features.Pool.PoolService>();
+        services.AddHostedService<Renmai.Features.Pool.PoolReturnJob>();
 
         // Keys are the Chinese text; Resources/SharedResource.en.resx translates them.
         services.AddLocalization(o => o.ResourcesPath = "Resources");
@@ -104,7 +107,7 @@ public static class RenmaiApp
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Renmai API")).AllowAnonymous();
-        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi();
+        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi().MapPoolApi();
         app.MapAccountEndpoints();
         app.MapStaticAssets().AllowAnonymous();
         // WebHardening already forbids all framing; Blazor would add a second, weaker frame-ancestors policy.

@@ -70,7 +70,24 @@ public sealed class Customer : AuditableEntity, ICustomerOwned
     public string? Notes { get; set; }
 
     /// <summary>The user who owns this customer; null means it is in the pool.</summary>
-    public Guid? OwnerId { get; set; }
+    public Guid? OwnerId { get; private set; }
+
+    /// <summary>The pool (公海) this customer belongs to: where it waits without owner, and where it returns to.</summary>
+    public Guid? PoolId { get; set; }
+
+    /// <summary>When the current owner got it; with <see cref="LastFollowUpAt"/> it decides the automatic return.</summary>
+    public DateTime? OwnedSince { get; private set; }
+
+    /// <summary>The last follow-up with this customer (interactions set it).</summary>
+    public DateTime? LastFollowUpAt { get; set; }
+
+    /// <summary>Gives the customer to a user, or to the pool when <paramref name="owner"/> is null.</summary>
+    public void GiveTo(Guid? owner, DateTime now)
+    {
+        if (owner == OwnerId) return;
+        OwnerId = owner;
+        OwnedSince = owner is null ? null : now;
+    }
 
     /// <summary>Custom field values (R1.7), keyed by definition key.</summary>
     public string CustomFieldsJson { get; set; } = "{}";
@@ -137,6 +154,9 @@ internal sealed class CustomerMapping : IEntityTypeConfiguration<Customer>
         b.Property(c => c.Phones).HasJsonListConversion();
         b.Property(c => c.SocialAccounts).HasJsonListConversion();
         b.Property(c => c.Anniversaries).HasJsonListConversion();
+        b.Property(c => c.PoolId).NotInHistory();
+        b.Property(c => c.OwnedSince).NotInHistory();
+        b.Property(c => c.LastFollowUpAt).NotInHistory();
 
         // Indexes for the customer table's common filter + sort pairs at a million rows. Every query
         // carries the soft-delete filter (DeletedAt IS NULL), so it sits after the equality columns,
@@ -148,6 +168,7 @@ internal sealed class CustomerMapping : IEntityTypeConfiguration<Customer>
         b.HasIndex(c => new { c.Industry, c.DeletedAt, c.Name, c.Id });
         b.HasIndex(c => new { c.OwnerId, c.DeletedAt, c.UpdatedAt, c.Id });
         b.HasIndex(c => new { c.Province, c.City });
+        b.HasIndex(c => new { c.PoolId, c.OwnerId });
         b.HasIndex(c => c.Name);
         b.HasIndex(c => c.Uscc);
         b.HasIndex(c => c.CreatedAt);

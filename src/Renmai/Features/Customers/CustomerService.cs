@@ -140,7 +140,8 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         return await strategy.ExecuteAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var customer = new Customer { OwnerId = actor.UserId };
+            var customer = new Customer();
+            customer.GiveTo(actor.UserId, clock.GetUtcNow().UtcDateTime);
             form.ApplyTo(customer, customFields);
             customer.Number = CustomerNumbers.Format(await CustomerNumbers.ReserveAsync(db, 1, ct));
             db.Add(customer);
@@ -233,7 +234,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         }
         string NameOf(Guid? id) => id is null ? "公海" : names.SingleOrDefault(u => u.Id == id)?.DisplayName ?? "?";
         var detail = $"{NameOf(customer.OwnerId)} → {NameOf(ownerId)}";
-        customer.OwnerId = ownerId;
+        customer.GiveTo(ownerId, clock.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(ct);
         await audit.WriteAsync(AuditActions.OwnerChanged, true, http.HttpContext, actor.UserId, actor.Name, customer.Number, detail, ct);
         return CustomerForm.From(customer);
@@ -257,7 +258,8 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             var batch = await db.Set<Customer>().IgnoreQueryFilters().Where(c => c.OwnerId == fromUserId)
                 .OrderBy(c => c.Id).Take(500).ToListAsync(ct);
             if (batch.Count == 0) return moved;
-            foreach (var c in batch) c.OwnerId = toUserId;
+            var now = clock.GetUtcNow().UtcDateTime;
+            foreach (var c in batch) c.GiveTo(toUserId, now);
             await db.SaveChangesAsync(ct);
             moved += batch.Count;
         }

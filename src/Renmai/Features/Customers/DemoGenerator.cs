@@ -128,7 +128,12 @@ public sealed class DemoGenerator
             Region = place.Province.Region,
         };
         Classify(c);
-        c.OwnerId = _owners.Count == 0 || Chance(c.Type == CustomerType.Potential ? 0.35 : 0.1) ? null : _owners[_rng.Next(_owners.Count)];
+        c.GiveTo(_owners.Count == 0 || Chance(c.Type == CustomerType.Potential ? 0.35 : 0.1) ? null : _owners[_rng.Next(_owners.Count)], created);
+        if (c.OwnerId is not null && Chance(0.8))
+        {
+            var followUp = updated.AddDays(-_rng.Next(0, 60));
+            c.LastFollowUpAt = followUp < created ? created : followUp;
+        }
         c.Urgency = _rng.NextDouble() switch { < 0.25 => Urgency.Low, < 0.75 => Urgency.Normal, < 0.95 => Urgency.High, _ => Urgency.Urgent };
         if (Chance(0.5)) c.ProductsOfInterest = Chance(0.6) ? Pick(Products) : Pick(Products) + "、" + Pick(Products);
         if (c.Stage is LifecycleStage.Potential or LifecycleStage.Intention && Chance(0.4))

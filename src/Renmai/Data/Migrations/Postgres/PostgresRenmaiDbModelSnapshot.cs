@@ -470,6 +470,10 @@ namespace Renmai.Data.Migrations.Postgres
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
 
+                    b.Property<DateTime?>("LastFollowUpAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasAnnotation("Renmai:NotInHistory", true);
+
                     b.Property<int?>("LeadSource")
                         .HasColumnType("integer");
 
@@ -492,6 +496,10 @@ namespace Renmai.Data.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<DateTime?>("OwnedSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasAnnotation("Renmai:NotInHistory", true);
+
                     b.Property<Guid?>("OwnerId")
                         .HasColumnType("uuid");
 
@@ -501,6 +509,10 @@ namespace Renmai.Data.Migrations.Postgres
                     b.Property<string>("Phones")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<Guid?>("PoolId")
+                        .HasColumnType("uuid")
+                        .HasAnnotation("Renmai:NotInHistory", true);
 
                     b.Property<int?>("Potential")
                         .HasColumnType("integer");
@@ -581,6 +593,8 @@ namespace Renmai.Data.Migrations.Postgres
 
                     b.HasIndex("Uscc");
 
+                    b.HasIndex("PoolId", "OwnerId");
+
                     b.HasIndex("Province", "City");
 
                     b.HasIndex("DeletedAt", "UpdatedAt", "Id");
@@ -655,6 +669,113 @@ namespace Renmai.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("SavedViews", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Pool.CustomerPool", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("CooldownDays")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("DailyClaimCap")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<int>("HoldingCap")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("IsDefault")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<int>("ReturnDaysHigh")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ReturnDaysLow")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ReturnDaysMid")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("ReturnDaysUnrated")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("WarnDaysBefore")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("CustomerPools", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Pool.PoolEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId", "At");
+
+                    b.HasIndex("UserId", "Kind", "At");
+
+                    b.ToTable("PoolEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Pool.PoolMember", b =>
+                {
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("PoolId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("PoolMembers", (string)null);
                 });
 
             modelBuilder.Entity("Renmai.Features.Settings.AppSetting", b =>
@@ -929,6 +1050,21 @@ namespace Renmai.Data.Migrations.Postgres
                     b.HasOne("Renmai.Features.Customers.Customer", null)
                         .WithMany()
                         .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Renmai.Features.Pool.PoolMember", b =>
+                {
+                    b.HasOne("Renmai.Features.Pool.CustomerPool", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Renmai.Features.Users.RenmaiUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -461,6 +461,10 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.Property<int>("Kind")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("LastFollowUpAt")
+                        .HasColumnType("TEXT")
+                        .HasAnnotation("Renmai:NotInHistory", true);
+
                     b.Property<int?>("LeadSource")
                         .HasColumnType("INTEGER");
 
@@ -483,6 +487,10 @@ namespace Renmai.Data.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("OwnedSince")
+                        .HasColumnType("TEXT")
+                        .HasAnnotation("Renmai:NotInHistory", true);
+
                     b.Property<Guid?>("OwnerId")
                         .HasColumnType("TEXT");
 
@@ -492,6 +500,10 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.Property<string>("Phones")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("PoolId")
+                        .HasColumnType("TEXT")
+                        .HasAnnotation("Renmai:NotInHistory", true);
 
                     b.Property<int?>("Potential")
                         .HasColumnType("INTEGER");
@@ -572,6 +584,8 @@ namespace Renmai.Data.Migrations.Sqlite
 
                     b.HasIndex("Uscc");
 
+                    b.HasIndex("PoolId", "OwnerId");
+
                     b.HasIndex("Province", "City");
 
                     b.HasIndex("DeletedAt", "UpdatedAt", "Id");
@@ -646,6 +660,113 @@ namespace Renmai.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("SavedViews", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Pool.CustomerPool", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CooldownDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("DailyClaimCap")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("HoldingCap")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("IsDefault")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ReturnDaysHigh")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReturnDaysLow")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReturnDaysMid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReturnDaysUnrated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("WarnDaysBefore")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("CustomerPools", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Pool.PoolEvent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId", "At");
+
+                    b.HasIndex("UserId", "Kind", "At");
+
+                    b.ToTable("PoolEvents", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Pool.PoolMember", b =>
+                {
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("PoolId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("PoolMembers", (string)null);
                 });
 
             modelBuilder.Entity("Renmai.Features.Settings.AppSetting", b =>
@@ -920,6 +1041,21 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.HasOne("Renmai.Features.Customers.Customer", null)
                         .WithMany()
                         .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Renmai.Features.Pool.PoolMember", b =>
+                {
+                    b.HasOne("Renmai.Features.Pool.CustomerPool", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Renmai.Features.Users.RenmaiUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,153 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Renmai.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class Pools : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<DateTime>(
+                name: "LastFollowUpAt",
+                table: "Customers",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "OwnedSince",
+                table: "Customers",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "PoolId",
+                table: "Customers",
+                type: "uuid",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "CustomerPools",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: false),
+                    Description = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    IsDefault = table.Column<bool>(type: "boolean", nullable: false),
+                    HoldingCap = table.Column<int>(type: "integer", nullable: false),
+                    DailyClaimCap = table.Column<int>(type: "integer", nullable: false),
+                    CooldownDays = table.Column<int>(type: "integer", nullable: false),
+                    ReturnDaysHigh = table.Column<int>(type: "integer", nullable: false),
+                    ReturnDaysMid = table.Column<int>(type: "integer", nullable: false),
+                    ReturnDaysLow = table.Column<int>(type: "integer", nullable: false),
+                    ReturnDaysUnrated = table.Column<int>(type: "integer", nullable: false),
+                    WarnDaysBefore = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CustomerPools", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PoolEvents",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    PoolId = table.Column<Guid>(type: "uuid", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Kind = table.Column<int>(type: "integer", nullable: false),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ByName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Reason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PoolEvents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PoolMembers",
+                columns: table => new
+                {
+                    PoolId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PoolMembers", x => new { x.PoolId, x.UserId });
+                    table.ForeignKey(
+                        name: "FK_PoolMembers_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_PoolMembers_CustomerPools_PoolId",
+                        column: x => x.PoolId,
+                        principalTable: "CustomerPools",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Customers_PoolId_OwnerId",
+                table: "Customers",
+                columns: new[] { "PoolId", "OwnerId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CustomerPools_Name",
+                table: "CustomerPools",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PoolEvents_CustomerId_At",
+                table: "PoolEvents",
+                columns: new[] { "CustomerId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PoolEvents_UserId_Kind_At",
+                table: "PoolEvents",
+                columns: new[] { "UserId", "Kind", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PoolMembers_UserId",
+                table: "PoolMembers",
+                column: "UserId");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "PoolEvents");
+
+            migrationBuilder.DropTable(
+                name: "PoolMembers");
+
+            migrationBuilder.DropTable(
+                name: "CustomerPools");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Customers_PoolId_OwnerId",
+                table: "Customers");
+
+            migrationBuilder.DropColumn(
+                name: "LastFollowUpAt",
+                table: "Customers");
+
+            migrationBuilder.DropColumn(
+                name: "OwnedSince",
+                table: "Customers");
+
+            migrationBuilder.DropColumn(
+                name: "PoolId",
+                table: "Customers");
+        }
+    }
+}
