@@ -66,6 +66,8 @@ public abstract class AccessMatrixTests(TestDatabase database, ITestOutputHelper
         var operations = await OperationsAsync();
         Assert.True(operations.Count >= 15, $"only {operations.Count} operations in the OpenAPI document");
         var key = (await _app.AsUserAsync("admin@example.com", sp => sp.GetRequiredService<Renmai.Features.CustomFields.CustomFieldService>().ListAsync())).Single().Key;
+        var poolId = (await _app.AsUserAsync("admin@example.com", sp => sp.GetRequiredService<Renmai.Features.Pool.PoolService>().ListAsync()))
+            .Single(p => p.Pool.IsDefault).Pool.Id;
         var before = await SnapshotAsync();
 
         // Roles whose scope excludes the owner's customer, and the auditor (sees all, writes nothing).
@@ -85,9 +87,12 @@ public abstract class AccessMatrixTests(TestDatabase database, ITestOutputHelper
                 var isWrite = op.Method != "GET";
                 if (role == "auditor" && !isWrite) continue; // the auditor may read everything
                 var path = op.Path.Replace("{number}", op.Path.Contains("/restore", StringComparison.Ordinal) ? _deletedNumber : _number, StringComparison.Ordinal)
-                    .Replace("{id}", _contactId, StringComparison.Ordinal).Replace("{key}", key, StringComparison.Ordinal);
+                    .Replace("{id}", _contactId, StringComparison.Ordinal).Replace("{key}", key, StringComparison.Ordinal)
+                    .Replace("{poolId}", poolId.ToString(), StringComparison.Ordinal);
                 if (path.Contains('{', StringComparison.Ordinal)) { failures.Add($"{op.Method} {op.Path}: unknown path parameter — teach this test its value"); continue; }
-                var aboutTheRecord = op.Path.Contains("{number}", StringComparison.Ordinal);
+                // In the path or, for pool actions, in the body: the request names the protected customer.
+                var aboutTheRecord = op.Path.Contains("{number}", StringComparison.Ordinal)
+                    || (isWrite && op.Path.StartsWith("/api/v1/pools/", StringComparison.Ordinal));
                 if (!path.StartsWith("/api/", StringComparison.Ordinal)) continue;
                 if (!aboutTheRecord && !isWrite && path.Contains("/customers", StringComparison.Ordinal)) path += "?q=" + Uri.EscapeDataString("矩阵测试") + "&pageSize=500";
 
@@ -123,6 +128,7 @@ public abstract class AccessMatrixTests(TestDatabase database, ITestOutputHelper
     /// <summary>A plausible body, so a write is refused for scope and not for being empty.</summary>
     private string WriteBody(string path) => path switch
     {
+        _ when path.StartsWith("/api/v1/pools/", StringComparison.Ordinal) => JsonSerializer.Serialize(new { number = _number, userId = Guid.Empty }),
         _ when path.EndsWith("/owner", StringComparison.Ordinal) => JsonSerializer.Serialize(new { ownerId = (Guid?)null }),
         _ when path.Contains("/contacts", StringComparison.Ordinal) => JsonSerializer.Serialize(new { name = "王五", title = "经理" }),
         _ when path.Contains("custom-fields", StringComparison.Ordinal) => JsonSerializer.Serialize(new { label = "越权字段", type = "text" }),

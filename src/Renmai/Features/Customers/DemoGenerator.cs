@@ -307,8 +307,9 @@ public sealed class DemoGenerator
     public string Mobile() => Pick(MobilePrefixes) + Digits(8);
 
     /// <summary>A landline with the city's real area code (trunk 0 included), e.g. 075526881234.</summary>
+    // Local numbers start with 2–6: some 8xx blocks (e.g. 800) are not subscriber numbers and fail validation.
     private string Landline(City city) =>
-        city.AreaCode + (char)('2' + _rng.Next(7)) + Digits(city.LocalDigits - 1);
+        city.AreaCode + (char)('2' + _rng.Next(5)) + Digits(city.LocalDigits - 1);
 
     private string PersonalEmail(string pinyin)
     {

@@ -171,14 +171,14 @@ public sealed class PoolService(IDbContextFactory<RenmaiDb> dbs, CurrentActor cu
         var actor = await current.RequireAsync();
         var isAdmin = actor.IsInRole(Roles.Admin);
         if (!isAdmin && !actor.IsInRole(Roles.Manager)) throw new ForbiddenException("只有管理员和销售经理可以从公海分配客户");
-        if (!isAdmin && userId != actor.UserId && !actor.ManagedUserIds.Contains(userId))
-            throw new ValidationFailedException(new ValidationErrors().Also("userId", "只能分配给您团队中的成员"));
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.Actor = actor;
-        if (!await db.Users.AnyAsync(u => u.Id == userId && u.IsActive, ct))
-            throw new ValidationFailedException(new ValidationErrors().Also("userId", "接收人不存在或已停用"));
         var pool = await PoolForAsync(db, poolId, actor, ct);
         var customer = await WaitingAsync(db, pool, number, ct);
+        if (!isAdmin && userId != actor.UserId && !actor.ManagedUserIds.Contains(userId))
+            throw new ValidationFailedException(new ValidationErrors().Also("userId", "只能分配给您团队中的成员"));
+        if (!await db.Users.AnyAsync(u => u.Id == userId && u.IsActive, ct))
+            throw new ValidationFailedException(new ValidationErrors().Also("userId", "接收人不存在或已停用"));
         customer.GiveTo(userId, Now);
         customer.PoolId = pool.Id;
         db.Add(new PoolEvent { PoolId = pool.Id, CustomerId = customer.Id, UserId = userId, Kind = PoolEventKind.Assigned, At = Now, ByName = actor.Name });
