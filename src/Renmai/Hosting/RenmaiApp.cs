@@ -98,6 +98,7 @@ public static class RenmaiApp
         app.UseRequestLocalization();
         await app.UseFirstRunSetupAsync();
         app.UseAuthentication();
+        LoginGate.UseLoginGate(app);
         app.UseAuthorization();
         app.UseAntiforgery();
 

@@ -37,6 +37,16 @@ public static class AuditActions
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
     public const string SettingsChanged = "settings.changed";
+    public const string TwoFactorLoginSucceeded = "login.2fa_succeeded";
+    public const string TwoFactorLoginFailed = "login.2fa_failed";
+    public const string RecoveryCodeUsed = "login.recovery_code_used";
+    public const string TwoFactorEnabled = "2fa.enabled";
+    public const string TwoFactorDisabled = "2fa.disabled";
+    public const string RecoveryCodesRegenerated = "2fa.recovery_codes_regenerated";
+    public const string PasswordChanged = "password.changed";
+    public const string EmailChanged = "account.email_changed";
+    public const string PhoneChanged = "account.phone_changed";
+    public const string SessionsEnded = "sessions.ended";
 
     public static string Label(string action) => action switch
     {
@@ -49,6 +59,16 @@ public static class AuditActions
         TokenCreated => "创建 API 令牌",
         TokenRevoked => "吊销 API 令牌",
         SettingsChanged => "修改系统设置",
+        TwoFactorLoginSucceeded => "两步验证登录成功",
+        TwoFactorLoginFailed => "两步验证码错误",
+        RecoveryCodeUsed => "使用恢复码登录",
+        TwoFactorEnabled => "启用两步验证",
+        TwoFactorDisabled => "关闭两步验证",
+        RecoveryCodesRegenerated => "重新生成恢复码",
+        PasswordChanged => "修改密码",
+        EmailChanged => "修改邮箱",
+        PhoneChanged => "修改手机号",
+        SessionsEnded => "结束全部登录会话",
         _ => action,
     };
 }

@@ -36,6 +36,7 @@ public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<Renma
             DisplayName = string.IsNullOrWhiteSpace(displayName) ? email.Split('@')[0] : displayName.Trim(),
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
+        user.PasswordChangedAt = user.CreatedAt;
         var result = await users.CreateAsync(user, password ?? "");
         if (!result.Succeeded)
         {
