@@ -6,7 +6,7 @@ pinyin names and love words with lucky digits, birthdays, keyboard walks. Only 6
 are kept (shorter ones fail the length rule anyway). Run: python3 scripts/gen-common-passwords.py"""
 import itertools, os
 
-base = """123456789 12345678 1234567890 11111111 00000000 88888888 66666666 123123123 147258369 987654321
+base = """123456 a123456 5201314 1314520 woaini 123456789 12345678 1234567890 11111111 00000000 88888888 66666666 123123123 147258369 987654321
 woaini1314 woaini520 woaini521 5201314520 52013141314 1314520520 qq123456 qq5201314 qq666666 a123456789
 a12345678 abc123456 abc12345 abcd1234 aa123456 a1234567 1qaz2wsx 1q2w3e4r 1q2w3e4r5t qwertyuiop qwerty123
 password password1 password123 passw0rd p@ssw0rd p@ssword iloveyou iloveyou1 sunshine princess football
