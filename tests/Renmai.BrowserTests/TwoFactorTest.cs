@@ -77,6 +77,33 @@ public sealed class TwoFactorTest(SeededServer server, BrowserFixture browser, I
     }
 
     [Fact]
+    public Task Changing_the_password_ends_the_other_open_session_at_once_and_keeps_this_one() => RunAsync(async () =>
+    {
+        const string email = "two-tabs@renmai.test";
+        const string password = "Renmai-tabs-2026";
+        await Server.AddUserAsync(email, password, "rep", "吴销售");
+        // The other device: an open page (a live Blazor circuit).
+        await Page.LoginAsync(Server, email, password);
+        await Page.OpenListAsync(Server);
+
+        var here = await NewPageAsync();
+        await here.LoginAsync(Server, email, password);
+        await here.GotoAsync(Server, "/account/security");
+        await here.GetByTestId("pw-current").TextInput().FillAndBlurAsync(password);
+        await here.GetByTestId("pw-new").TextInput().FillAndBlurAsync("Renmai-tabs-2027");
+        await here.GetByTestId("pw-confirm").TextInput().FillAndBlurAsync("Renmai-tabs-2027");
+        await here.GetByTestId("pw-save").ClickAsync();
+        await Expect(here.GetByText("密码已修改，其他设备上的登录已退出")).ToBeVisibleAsync();
+
+        // The other page is signed out without touching it (no waiting for a revalidation interval).
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"), new() { Timeout = 10_000 });
+        // This one goes on, with a reissued cookie.
+        await here.OpenListAsync(Server);
+        await here.GotoAsync(Server, "/account/security");
+        await Expect(here.GetByTestId("section-password")).ToBeVisibleAsync();
+    });
+
+    [Fact]
     public Task Admin_sees_and_saves_the_security_settings() => RunAsync(async () =>
     {
         await Page.LoginAsync(Server, SeededServer.AdminEmail, SeededServer.AdminPassword);

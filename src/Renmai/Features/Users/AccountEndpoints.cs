@@ -127,6 +127,9 @@ public static class AccountEndpoints
             return Results.LocalRedirect(SafeReturn(returnUrl));
         }).AllowAnonymous();
 
+        // Activity inside a Blazor circuit (see App.razor): a request that lets the cookie's idle timer slide.
+        app.MapGet("/account/ping", () => Results.NoContent());
+
         // After a change made in a Blazor circuit (which cannot set cookies): reissue the cookie with fresh claims.
         app.MapGet("/account/refresh", async (string? returnUrl, SignInManager<RenmaiUser> signIn, HttpContext http) =>
         {

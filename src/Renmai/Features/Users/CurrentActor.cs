@@ -19,6 +19,8 @@ public sealed class CurrentActor(IServiceProvider services)
 
     public async ValueTask<Actor?> GetAsync()
     {
+        // Only an explicitly set actor is kept: a circuit's login can end mid-way (UserSessions), so
+        // a principal-derived actor is read afresh each time (cheap: the state is a cached task).
         if (_actor is not null) return _actor;
         var principal = services.GetService<IHttpContextAccessor>()?.HttpContext?.User;
         if (principal?.Identity?.IsAuthenticated != true)
@@ -31,7 +33,7 @@ public sealed class CurrentActor(IServiceProvider services)
             }
         }
         if (principal?.Identity?.IsAuthenticated != true) return null;
-        return _actor = FromPrincipal(principal);
+        return FromPrincipal(principal);
     }
 
     public async ValueTask<Actor> RequireAsync() =>
