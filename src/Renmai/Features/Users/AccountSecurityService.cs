@@ -182,6 +182,20 @@ public sealed class AccountSecurityService(UserManager<RenmaiUser> users, Curren
         await audit.WriteAsync(AuditActions.TwoFactorDisabled, true, http.HttpContext, actor.UserId, actor.Name, user.Email);
     }
 
+    /// <summary>
+    /// Admin only: turns another user's two-factor login off (lost phone and recovery codes) and ends all their
+    /// sessions. If their role requires 2FA they must enrol again at the next login.
+    /// </summary>
+    public async Task ResetTwoFactorForAsync(Guid userId)
+    {
+        var actor = await current.RequireRoleAsync(Roles.Admin);
+        var user = await users.FindByIdAsync(userId.ToString()) ?? throw new NotFoundException("用户不存在");
+        await users.SetTwoFactorEnabledAsync(user, false);
+        await users.ResetAuthenticatorKeyAsync(user);
+        await sessions.EndOtherSessionsAsync(user, null);
+        await audit.WriteAsync(AuditActions.TwoFactorDisabled, true, http.HttpContext, actor.UserId, actor.Name, user.Email, "管理员重置");
+    }
+
     /// <summary>"ABCD EFGH …": the secret in groups of 4 for typing into an app.</summary>
     public static string Group(string key)
     {

@@ -211,6 +211,15 @@ public abstract class LoginHardeningTests(TestDatabase database) : IAsyncLifetim
         using var again = new LoginBrowser(_app);
         await again.LoginAsync("two@example.com", Password);
         Assert.StartsWith("/login/2fa?error=invalid", (await again.SecondStepAsync(codes[0])).Headers.Location?.OriginalString, StringComparison.Ordinal);
+        // Phone and codes lost: only an admin can turn it off; the user's sessions end.
+        await _app.AddUserAsync("it@example.com", Roles.Admin);
+        await Assert.ThrowsAsync<ForbiddenException>(() =>
+            _app.AsUserAsync("two@example.com", sp => sp.GetRequiredService<AccountSecurityService>().ResetTwoFactorForAsync(user.Id)));
+        await _app.AsUserAsync("it@example.com", sp => sp.GetRequiredService<AccountSecurityService>().ResetTwoFactorForAsync(user.Id));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.Http.GetAsync("/api/v1/customers")).StatusCode);
+        using var reset = new LoginBrowser(_app);
+        Assert.Equal("/", (await reset.LoginAsync("two@example.com", Password)).Headers.Location?.OriginalString);
+
         var actions = await _app.WithDbAsync(db => db.Set<AuditEvent>().Where(a => a.UserId == user.Id).Select(a => a.Action).ToListAsync());
         Assert.Contains(AuditActions.TwoFactorEnabled, actions);
         Assert.Contains(AuditActions.TwoFactorLoginFailed, actions);
