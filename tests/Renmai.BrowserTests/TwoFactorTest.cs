@@ -104,6 +104,58 @@ public sealed class TwoFactorTest(SeededServer server, BrowserFixture browser, I
     });
 
     [Fact]
+    public Task A_role_that_requires_2fa_sees_only_the_enrolment_page_until_enrolled() => RunAsync(async () =>
+    {
+        const string email = "must-2fa@renmai.test";
+        const string password = "Renmai-must-2026";
+        await Server.AddUserAsync(email, password, "service", "郑客服");
+        var admin = await NewPageAsync();
+        await SetRequiredAsync(admin, "role-service", true);
+        try
+        {
+            await Page.LoginAsync(Server, email, password);
+            await Page.ExpectPathAsync("/account/security");
+            await Expect(Page.GetByTestId("must-enrol-2fa")).ToBeVisibleAsync();
+            await Screenshots.SaveAsync(Page, "account-security-required.png");
+            // Neither a page load nor a click inside the live page gets elsewhere.
+            await Page.GotoAsync(Server.Url("/customers"));
+            await Page.ExpectPathAsync("/account/security");
+            await Page.WaitForInteractiveAsync();
+            await Page.Locator("a[href='/recycle-bin']").ClickAsync();
+            await Page.ExpectPathAsync("/account/security");
+            await Expect(Page.GetByTestId("must-enrol-2fa")).ToBeVisibleAsync();
+
+            await Page.GetByTestId("2fa-start").ClickAsync();
+            await Page.GetByTestId("reauth-password").TextInput().FillAndBlurAsync(password);
+            await Page.GetByTestId("reauth-submit").ClickAsync();
+            var grouped = (await Page.GetByTestId("totp-secret").InnerTextAsync()).Trim();
+            await Page.GetByTestId("totp-code").TextInput().FillAndBlurAsync(Totp.Code(grouped, DateTimeOffset.UtcNow));
+            await Page.GetByTestId("totp-verify").ClickAsync();
+            await Page.GetByTestId("recovery-done").ClickAsync();
+            await Page.ExpectPathAsync("/account/security");
+            await Expect(Page.GetByTestId("must-enrol-2fa")).ToHaveCountAsync(0);
+            await Page.OpenListAsync(Server);
+        }
+        finally
+        {
+            await SetRequiredAsync(admin, "role-service", false);
+        }
+    });
+
+    private async Task SetRequiredAsync(IPage admin, string roleTestId, bool on)
+    {
+        if (!admin.Url.Contains("/settings/security", StringComparison.Ordinal))
+            await admin.LoginAsync(Server, SeededServer.AdminEmail, SeededServer.AdminPassword);
+        await admin.GotoAsync(Server, "/settings/security");
+        var target = admin.GetByTestId(roleTestId);
+        var box = target.Locator("input[type=checkbox]").Or(target.And(admin.Locator("input[type=checkbox]"))).First;
+        if (await box.IsCheckedAsync() != on) await box.ClickAsync();
+        await Expect(box).ToBeCheckedAsync(new() { Checked = on });
+        await admin.GetByTestId("security-save").ClickAsync();
+        await Expect(admin.GetByText("安全设置已保存")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public Task Admin_sees_and_saves_the_security_settings() => RunAsync(async () =>
     {
         await Page.LoginAsync(Server, SeededServer.AdminEmail, SeededServer.AdminPassword);
