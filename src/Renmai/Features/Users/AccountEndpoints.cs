@@ -62,7 +62,8 @@ public static class AccountEndpoints
             else if (await users.IsLockedOutAsync(user)) result = Microsoft.AspNetCore.Identity.SignInResult.LockedOut;
             else
             {
-                result = await signIn.TwoFactorRecoveryCodeSignInAsync(input.Replace(" ", "", StringComparison.Ordinal));
+                // Recovery codes are upper-case letters and digits (XXXXX-XXXXX); accept them typed in lower case or with spaces.
+                result = await signIn.TwoFactorRecoveryCodeSignInAsync(input.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant());
                 if (!result.Succeeded)
                 {
                     // Identity does not count wrong recovery codes; Renmai does, like wrong passwords and codes.

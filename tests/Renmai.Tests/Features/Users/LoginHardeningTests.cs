@@ -207,7 +207,7 @@ public abstract class LoginHardeningTests(TestDatabase database) : IAsyncLifetim
 
         using var lostPhone = new LoginBrowser(_app);
         await lostPhone.LoginAsync("two@example.com", Password);
-        Assert.Equal("/", (await lostPhone.SecondStepAsync(codes[0])).Headers.Location?.OriginalString);
+        Assert.Equal("/", (await lostPhone.SecondStepAsync(" " + codes[0].ToLowerInvariant() + " ")).Headers.Location?.OriginalString);
         using var again = new LoginBrowser(_app);
         await again.LoginAsync("two@example.com", Password);
         Assert.StartsWith("/login/2fa?error=invalid", (await again.SecondStepAsync(codes[0])).Headers.Location?.OriginalString, StringComparison.Ordinal);
