@@ -59,6 +59,9 @@ public sealed class RecordScopeTest(SeededServer server, BrowserFixture browser,
         // B now sees it, and it says who owns it.
         await b.OpenDetailAsync(Server, number);
         await Expect(b.GetByTestId("customer-owner")).ToContainTextAsync("吴建国");
+        // A's session ended with the deactivation.
+        await Page.GotoAsync(Server.Url("/customers"));
+        await Page.ExpectPathAsync("/login");
         await Screenshots.SaveAsync(b, "customer-detail-owner.png");
     });
 }

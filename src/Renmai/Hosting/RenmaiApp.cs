@@ -101,6 +101,7 @@ public static class RenmaiApp
         app.UseRequestLocalization();
         await app.UseFirstRunSetupAsync();
         app.UseAuthentication();
+        LoginGate.UseLoginGate(app);
         app.UseAuthorization();
         app.UseAntiforgery();
 

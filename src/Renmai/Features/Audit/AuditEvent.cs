@@ -45,6 +45,16 @@ public static class AuditActions
     public const string TeamChanged = "team.changed";
     public const string OwnerChanged = "customer.owner_changed";
     public const string PermissionDenied = "permission.denied";
+    public const string TwoFactorLoginSucceeded = "login.2fa_succeeded";
+    public const string TwoFactorLoginFailed = "login.2fa_failed";
+    public const string RecoveryCodeUsed = "login.recovery_code_used";
+    public const string TwoFactorEnabled = "2fa.enabled";
+    public const string TwoFactorDisabled = "2fa.disabled";
+    public const string RecoveryCodesRegenerated = "2fa.recovery_codes_regenerated";
+    public const string PasswordChanged = "password.changed";
+    public const string EmailChanged = "account.email_changed";
+    public const string PhoneChanged = "account.phone_changed";
+    public const string SessionsEnded = "sessions.ended";
 
     public static string Label(string action) => action switch
     {
@@ -65,6 +75,16 @@ public static class AuditActions
         TeamChanged => "修改团队",
         OwnerChanged => "变更客户负责人",
         PermissionDenied => "权限拒绝",
+        TwoFactorLoginSucceeded => "两步验证登录成功",
+        TwoFactorLoginFailed => "两步验证码错误",
+        RecoveryCodeUsed => "使用恢复码登录",
+        TwoFactorEnabled => "启用两步验证",
+        TwoFactorDisabled => "关闭两步验证",
+        RecoveryCodesRegenerated => "重新生成恢复码",
+        PasswordChanged => "修改密码",
+        EmailChanged => "修改邮箱",
+        PhoneChanged => "修改手机号",
+        SessionsEnded => "结束全部登录会话",
         _ => action,
     };
 }

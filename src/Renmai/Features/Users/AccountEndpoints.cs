@@ -22,11 +22,17 @@ public static class AccountEndpoints
             var back = SafeReturn(returnUrl);
             email = (email ?? "").Trim();
             var user = await users.FindByEmailAsync(email);
-            if (user is null || !user.IsActive)
+            if (user is null)
             {
-                await audit.WriteAsync(AuditActions.LoginFailed, false, http, user?.Id, user?.DisplayName, email,
-                    user is null ? "未知账号" : "账号已停用");
+                await audit.WriteAsync(AuditActions.LoginFailed, false, http, null, null, email, "未知账号");
                 return Results.Redirect($"/login?error=invalid&returnUrl={Uri.EscapeDataString(back)}");
+            }
+            if (!user.IsActive)
+            {
+                // Say "deactivated" only to whoever knows the password, so the form does not reveal who left.
+                var knows = await users.CheckPasswordAsync(user, password ?? "");
+                await audit.WriteAsync(AuditActions.LoginFailed, false, http, user.Id, user.DisplayName, email, "账号已停用");
+                return Results.Redirect($"/login?error={(knows ? "inactive" : "invalid")}&returnUrl={Uri.EscapeDataString(back)}");
             }
             var result = await signIn.PasswordSignInAsync(user, password ?? "", isPersistent: false, lockoutOnFailure: true);
             if (result.Succeeded)
@@ -34,10 +40,47 @@ public static class AccountEndpoints
                 await audit.WriteAsync(AuditActions.LoginSucceeded, true, http, user.Id, user.DisplayName, email);
                 return Results.LocalRedirect(back);
             }
+            if (result.RequiresTwoFactor)
+                return Results.Redirect($"/login/2fa?returnUrl={Uri.EscapeDataString(back)}");
             await audit.WriteAsync(result.IsLockedOut ? AuditActions.LoginLockedOut : AuditActions.LoginFailed, false, http,
                 user.Id, user.DisplayName, email, result.IsLockedOut ? "账号已锁定" : "密码错误");
             var error = result.IsLockedOut ? "locked" : "invalid";
             return Results.Redirect($"/login?error={error}&returnUrl={Uri.EscapeDataString(back)}");
+        }).AllowAnonymous().RequireRateLimiting(Renmai.Hosting.WebHardening.LoginPolicy);
+
+        app.MapPost("/account/login/2fa", async ([FromForm] string? code, [FromForm] string? returnUrl,
+            SignInManager<RenmaiUser> signIn, UserManager<RenmaiUser> users, AuditLog audit, HttpContext http) =>
+        {
+            var back = SafeReturn(returnUrl);
+            var user = await signIn.GetTwoFactorAuthenticationUserAsync();
+            if (user is null) return Results.Redirect($"/login?error=expired&returnUrl={Uri.EscapeDataString(back)}");
+            var input = (code ?? "").Trim();
+            var digits = new string(input.Where(char.IsAsciiDigit).ToArray());
+            var isTotp = digits.Length == 6 && input.All(c => char.IsAsciiDigit(c) || c == ' ');
+            Microsoft.AspNetCore.Identity.SignInResult result;
+            if (isTotp) result = await signIn.TwoFactorAuthenticatorSignInAsync(digits, isPersistent: false, rememberClient: false);
+            else if (await users.IsLockedOutAsync(user)) result = Microsoft.AspNetCore.Identity.SignInResult.LockedOut;
+            else
+            {
+                // Recovery codes are upper-case letters and digits (XXXXX-XXXXX); accept them typed in lower case or with spaces.
+                result = await signIn.TwoFactorRecoveryCodeSignInAsync(input.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant());
+                if (!result.Succeeded)
+                {
+                    // Identity does not count wrong recovery codes; Renmai does, like wrong passwords and codes.
+                    await users.AccessFailedAsync(user);
+                    if (await users.IsLockedOutAsync(user)) result = Microsoft.AspNetCore.Identity.SignInResult.LockedOut;
+                }
+            }
+            if (result.Succeeded)
+            {
+                await audit.WriteAsync(isTotp ? AuditActions.TwoFactorLoginSucceeded : AuditActions.RecoveryCodeUsed, true, http,
+                    user.Id, user.DisplayName, user.Email, isTotp ? null : $"剩余恢复码 {await users.CountRecoveryCodesAsync(user)} 个");
+                return Results.LocalRedirect(back);
+            }
+            await audit.WriteAsync(result.IsLockedOut ? AuditActions.LoginLockedOut : AuditActions.TwoFactorLoginFailed, false, http,
+                user.Id, user.DisplayName, user.Email, result.IsLockedOut ? "账号已锁定" : isTotp ? "验证码错误" : "恢复码错误");
+            if (result.IsLockedOut) return Results.Redirect($"/login?error=locked&returnUrl={Uri.EscapeDataString(back)}");
+            return Results.Redirect($"/login/2fa?error=invalid&returnUrl={Uri.EscapeDataString(back)}");
         }).AllowAnonymous().RequireRateLimiting(Renmai.Hosting.WebHardening.LoginPolicy);
 
         app.MapPost("/account/logout", async (SignInManager<RenmaiUser> signIn, AuditLog audit, HttpContext http) =>
@@ -84,6 +127,16 @@ public static class AccountEndpoints
                 new CookieOptions { Expires = DateTimeOffset.UtcNow.AddYears(1), IsEssential = true, SameSite = SameSiteMode.Lax });
             return Results.LocalRedirect(SafeReturn(returnUrl));
         }).AllowAnonymous();
+
+        // Activity inside a Blazor circuit (see App.razor): a request that lets the cookie's idle timer slide.
+        app.MapGet("/account/ping", () => Results.NoContent());
+
+        // After a change made in a Blazor circuit (which cannot set cookies): reissue the cookie with fresh claims.
+        app.MapGet("/account/refresh", async (string? returnUrl, SignInManager<RenmaiUser> signIn, HttpContext http) =>
+        {
+            if (await signIn.UserManager.GetUserAsync(http.User) is { } user) await signIn.RefreshSignInAsync(user);
+            return Results.LocalRedirect(SafeReturn(returnUrl));
+        });
     }
 
     /// <summary>Only local paths, so the login form cannot be used as an open redirect.</summary>

@@ -32,6 +32,8 @@ public sealed class CurrentActor(IServiceProvider services)
 
     public async ValueTask<Actor?> GetAsync()
     {
+        // Only an explicitly set actor is kept: a circuit's login can end mid-way (UserSessions), so
+        // a principal-derived actor is read afresh each time (cheap: the state is a cached task).
         if (_actor is not null) return _actor;
         var principal = services.GetService<IHttpContextAccessor>()?.HttpContext?.User;
         if (principal?.Identity?.IsAuthenticated != true)
@@ -46,11 +48,26 @@ public sealed class CurrentActor(IServiceProvider services)
         if (principal?.Identity?.IsAuthenticated != true) return null;
         var actor = FromPrincipal(principal);
         if (actor.IsInRole(Roles.Manager) && actor.UserId is { } me)
-            actor = new Actor(actor.UserId, actor.Name, actor.Source, actor.Roles) { ManagedUserIds = await ManagedUserIdsAsync(me) };
-        return _actor = actor;
+            actor = new Actor(actor.UserId, actor.Name, actor.Source, actor.Roles) { ManagedUserIds = await CachedManagedUserIdsAsync(me) };
+        return actor;
     }
 
-    /// <summary>The members of the teams a manager leads (read per request, so team changes apply at once).</summary>
+    private (Guid Manager, DateTime At, IReadOnlyCollection<Guid> Members)? _managed;
+
+    /// <summary>
+    /// A circuit lives for hours: team membership is re-read when older than 30 seconds, so a team
+    /// change reaches open pages quickly without a query on every service call.
+    /// </summary>
+    private async Task<IReadOnlyCollection<Guid>> CachedManagedUserIdsAsync(Guid managerId)
+    {
+        var now = DateTime.UtcNow;
+        if (_managed is { } m && m.Manager == managerId && now - m.At < TimeSpan.FromSeconds(30)) return m.Members;
+        var members = await ManagedUserIdsAsync(managerId);
+        _managed = (managerId, now, members);
+        return members;
+    }
+
+    /// <summary>The members of the teams a manager leads.</summary>
     public async Task<IReadOnlyCollection<Guid>> ManagedUserIdsAsync(Guid managerId)
     {
         await using var db = await services.GetRequiredService<IDbContextFactory<RenmaiDb>>().CreateDbContextAsync();

@@ -9,6 +9,8 @@ public sealed class RenmaiUser : IdentityUser<Guid>
     public string DisplayName { get; set; } = "";
     public bool IsActive { get; set; } = true;
     public DateTime CreatedAt { get; set; }
+    /// <summary>When the password was last set (UTC); the 等保 preset makes it expire after N days.</summary>
+    public DateTime? PasswordChangedAt { get; set; }
 }
 
 public sealed class RenmaiRole : IdentityRole<Guid>

@@ -17,7 +17,7 @@ public sealed record UserSummary(Guid Id, string Email, string DisplayName, stri
 /// </summary>
 public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<RenmaiRole> roles,
     IDbContextFactory<RenmaiDb> dbs, TimeProvider clock, SetupState setupState, CurrentActor current,
-    AuditLog audit, IHttpContextAccessor http, ApiTokenCache tokenCache, CustomerService customers)
+    AuditLog audit, IHttpContextAccessor http, ApiTokenCache tokenCache, CustomerService customers, UserSessions sessions)
 {
     public async Task<bool> AnyUsersAsync(CancellationToken ct = default)
     {
@@ -54,6 +54,7 @@ public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<Renma
             DisplayName = string.IsNullOrWhiteSpace(displayName) ? email.Split('@')[0] : displayName.Trim(),
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
+        user.PasswordChangedAt = user.CreatedAt;
         var result = await users.CreateAsync(user, password ?? "");
         if (!result.Succeeded)
         {
@@ -108,7 +109,7 @@ public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<Renma
         await users.RemoveFromRolesAsync(user, old);
         await users.AddToRoleAsync(user, role);
         // The role travels in the login cookie: make the user sign in again to pick up the new one.
-        await users.UpdateSecurityStampAsync(user);
+        await sessions.EndSessionsAsync(user.Id);
         await audit.WriteAsync(AuditActions.RoleChanged, true, http.HttpContext, admin.UserId, admin.Name, user.Email,
             $"{string.Join("/", old.Select(Roles.Label))} → {Roles.Label(role)}", ct);
     }
@@ -140,8 +141,8 @@ public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<Renma
             user.IsActive = false;
             await users.UpdateAsync(user);
         }
-        // A new security stamp invalidates every login cookie of this user.
-        await users.UpdateSecurityStampAsync(user);
+        // Every login cookie and open page of this user stops working now.
+        await sessions.EndSessionsAsync(user.Id);
         await using (var db = await dbs.CreateDbContextAsync(ct))
         {
             var now = clock.GetUtcNow().UtcDateTime;
@@ -181,6 +182,7 @@ public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<Renma
             e.ThrowIfAny();
         }
         await users.SetLockoutEndDateAsync(user, null);
+        await sessions.EndSessionsAsync(user.Id);
         await audit.WriteAsync(AuditActions.PasswordReset, true, http.HttpContext, admin.UserId, admin.Name, user.Email, ct: ct);
     }
 

@@ -20,6 +20,13 @@ public static class UsersSetup
         services.AddSingleton<SetupCode>();
         services.AddSingleton<ApiTokenCache>();
         services.AddSingleton<SetupState>();
+        services.AddSingleton<SessionRevocations>();
+        services.AddSingleton<LoginGate>();
+        services.AddScoped<UserSessions>();
+        services.AddScoped<AccountSecurityService>();
+        // Blazor circuits: revalidated every minute, ended at once by UserSessions (registered before
+        // AddRazorComponents, whose TryAdd then keeps this one).
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, RenmaiAuthStateProvider>();
 
         services.AddAuthentication(o =>
             {
@@ -39,7 +46,9 @@ public static class UsersSetup
         services.AddIdentityCore<RenmaiUser>(o =>
             {
                 o.User.RequireUniqueEmail = true;
-                o.Password.RequiredLength = 8;
+                // PasswordPolicy decides (settings-dependent, Chinese messages); Identity's own rules are off.
+                o.Password.RequiredLength = 1;
+                o.Password.RequiredUniqueChars = 1;
                 o.Password.RequireDigit = false;
                 o.Password.RequireLowercase = false;
                 o.Password.RequireUppercase = false;
@@ -50,8 +59,9 @@ public static class UsersSetup
             })
             .AddRoles<RenmaiRole>()
             .AddEntityFrameworkStores<RenmaiDb>()
-            .AddSignInManager()
+            .AddSignInManager<RenmaiSignInManager>()
             .AddDefaultTokenProviders()
+            .AddPasswordValidator<PasswordPolicy>()
             .AddErrorDescriber<ChineseIdentityErrors>()
             .AddClaimsPrincipalFactory<RenmaiClaimsFactory>();
 
@@ -63,10 +73,20 @@ public static class UsersSetup
             o.Cookie.Name = "renmai.auth";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
-            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            // Idle and absolute timeouts come from SecuritySettings (SessionCookie); this is only the fallback.
+            o.ExpireTimeSpan = TimeSpan.FromMinutes(30);
             o.SlidingExpiration = true;
+            o.Events.OnSigningIn = SessionCookie.SigningIn;
+            o.Events.OnValidatePrincipal = SessionCookie.ValidatePrincipal;
             o.Events.OnRedirectToLogin = ctx => ApiAware(ctx, 401);
             o.Events.OnRedirectToAccessDenied = ctx => ApiAware(ctx, 403);
+        });
+
+        services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            // Other nodes and stamp changes without a revocation notice are caught within a minute.
+            o.ValidationInterval = TimeSpan.FromMinutes(1);
+            o.OnRefreshingPrincipal = SessionCookie.RefreshingPrincipal;
         });
 
         services.AddAuthorizationBuilder()
@@ -133,6 +153,9 @@ public sealed class RenmaiClaimsFactory(UserManager<RenmaiUser> users, RoleManag
     {
         var identity = await base.GenerateClaimsAsync(user);
         identity.AddClaim(new Claim("display_name", user.DisplayName));
+        // For LoginGate's cheap per-request check; refreshed whenever the cookie is reissued.
+        identity.AddClaim(new Claim(SessionClaims.TwoFactor, user.TwoFactorEnabled ? "1" : "0"));
+        identity.AddClaim(new Claim(SessionClaims.PasswordAt, SessionClaims.Format(user.PasswordChangedAt ?? user.CreatedAt)));
         return identity;
     }
 }
