@@ -48,5 +48,12 @@ public sealed class LockoutTest(SeededServer server, BrowserFixture browser, ITe
         await Expect(table).ToContainTextAsync("登录失败");
         await Expect(table).ToContainTextAsync(email);
         await Expect(table).ToContainTextAsync("127.0.0.1");
+        await Screenshots.SaveAsync(Page, "audit.png");
+
+        // The export link carries the filters and downloads a CSV.
+        var download = await Page.RunAndWaitForDownloadAsync(() => Page.GetByTestId("audit-export").ClickAsync());
+        var csv = await File.ReadAllTextAsync(await download.PathAsync());
+        Assert.Contains("账号锁定", csv, StringComparison.Ordinal);
+        Assert.Contains(email, csv, StringComparison.Ordinal);
     });
 }

@@ -53,6 +53,7 @@ public static class RenmaiApp
         services.AddScoped<SavedViewService>();
         services.AddScoped<Renmai.Features.Pool.PoolService>();
         services.AddHostedService<Renmai.Features.Pool.PoolReturnJob>();
+        services.AddHostedService<AuditRetentionJob>();
 
         // Keys are the Chinese text; Resources/SharedResource.en.resx translates them.
         services.AddLocalization(o => o.ResourcesPath = "Resources");

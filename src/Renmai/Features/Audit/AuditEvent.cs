@@ -45,6 +45,8 @@ public static class AuditActions
     public const string TeamChanged = "team.changed";
     public const string OwnerChanged = "customer.owner_changed";
     public const string PermissionDenied = "permission.denied";
+    public const string AuditExported = "audit.exported";
+    public const string AuditPurged = "audit.purged";
     public const string TwoFactorLoginSucceeded = "login.2fa_succeeded";
     public const string TwoFactorLoginFailed = "login.2fa_failed";
     public const string RecoveryCodeUsed = "login.recovery_code_used";
@@ -75,6 +77,8 @@ public static class AuditActions
         TeamChanged => "修改团队",
         OwnerChanged => "变更客户负责人",
         PermissionDenied => "权限拒绝",
+        AuditExported => "导出审计日志",
+        AuditPurged => "清理过期审计日志",
         TwoFactorLoginSucceeded => "两步验证登录成功",
         TwoFactorLoginFailed => "两步验证码错误",
         RecoveryCodeUsed => "使用恢复码登录",

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Renmai.Data;
 using Renmai.Features.Customers;
+using Renmai.Features.Export;
+using Renmai.Features.Settings;
 using Renmai.Features.Users;
 
 namespace Renmai.Features.Audit;
@@ -43,7 +45,56 @@ public sealed class AuditLog(IDbContextFactory<RenmaiDb> dbs, CurrentActor curre
         if (query.PageSize is < 1 or > 500) e.Add("pageSize", "每页条数应在 1 到 500 之间");
         e.ThrowIfAny();
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var q = db.Set<AuditEvent>().AsNoTracking();
+        var q = Filter(db.Set<AuditEvent>().AsNoTracking(), query);
+        var total = await q.CountAsync(ct);
+        var items = await q.OrderByDescending(a => a.At).ThenByDescending(a => a.Id)
+            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+        return new PagedResult<AuditEvent>(items, total);
+    }
+
+    /// <summary>
+    /// Streams the events matching <paramref name="query"/> (all pages, newest first) as CSV with a
+    /// UTF-8 BOM so Excel opens the Chinese text correctly. The export itself is audited.
+    /// </summary>
+    public async Task<int> ExportCsvAsync(AuditQuery query, Stream output, HttpContext? http, CancellationToken ct = default)
+    {
+        var actor = await current.RequireRoleAsync(Roles.Admin, Roles.Auditor);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var q = Filter(db.Set<AuditEvent>().AsNoTracking(), query).OrderByDescending(a => a.At).ThenByDescending(a => a.Id);
+        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 64 * 1024, leaveOpen: true);
+        await writer.WriteLineAsync("时间(UTC),用户,操作,操作代码,对象,结果,IP,说明,浏览器");
+        var rows = 0;
+        await foreach (var e in q.AsAsyncEnumerable().WithCancellation(ct))
+        {
+            await writer.WriteLineAsync(string.Join(',',
+                e.At.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), CellText.Csv(e.UserName),
+                CellText.Csv(AuditActions.Label(e.Action)), e.Action, CellText.Csv(e.Target), e.Success ? "成功" : "失败",
+                CellText.Csv(e.Ip), CellText.Csv(e.Detail), CellText.Csv(e.UserAgent)));
+            rows++;
+        }
+        await writer.FlushAsync(ct);
+        await WriteAsync(AuditActions.AuditExported, true, http, actor.UserId, actor.Name, "审计日志",
+            $"{rows} 条；条件：{query.Q} {query.Action} {query.From:yyyy-MM-dd} {query.To:yyyy-MM-dd}".TrimEnd(), ct);
+        return rows;
+    }
+
+    /// <summary>
+    /// Deletes events older than the retention period (≥ 6 months, R12.4). The one deliberate
+    /// exception to append-only, done in bulk outside SaveChanges, and itself recorded.
+    /// </summary>
+    public async Task<int> PurgeExpiredAsync(int retentionMonths, CancellationToken ct = default)
+    {
+        var months = Math.Max(AuditSettings.MinRetentionMonths, retentionMonths);
+        var cutoff = clock.GetUtcNow().UtcDateTime.AddMonths(-months);
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var deleted = await db.Set<AuditEvent>().Where(e => e.At < cutoff).ExecuteDeleteAsync(ct);
+        if (deleted > 0)
+            await WriteAsync(AuditActions.AuditPurged, true, null, null, "系统", "审计日志", $"删除 {cutoff:yyyy-MM-dd} 之前的 {deleted} 条（保留 {months} 个月）", ct);
+        return deleted;
+    }
+
+    private static IQueryable<AuditEvent> Filter(IQueryable<AuditEvent> q, AuditQuery query)
+    {
         if (!string.IsNullOrWhiteSpace(query.Q))
         {
             var t = query.Q.Trim();
@@ -52,11 +103,54 @@ public sealed class AuditLog(IDbContextFactory<RenmaiDb> dbs, CurrentActor curre
         if (!string.IsNullOrWhiteSpace(query.Action)) q = q.Where(a => a.Action == query.Action);
         if (query.From is { } from) q = q.Where(a => a.At >= from);
         if (query.To is { } to) q = q.Where(a => a.At < to);
-        var total = await q.CountAsync(ct);
-        var items = await q.OrderByDescending(a => a.At).ThenByDescending(a => a.Id)
-            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
-        return new PagedResult<AuditEvent>(items, total);
+        return q;
     }
 
     private static string? Cut(string? s, int max) => string.IsNullOrEmpty(s) ? null : s.Length <= max ? s : s[..max];
+}
+
+/// <summary>How long the audit log is kept (R12.4: at least six months; default one year).</summary>
+public sealed class AuditSettings : ISettingsSection
+{
+    public const int MinRetentionMonths = 6;
+    public static string Key => "audit";
+    public static string Label => "审计日志保留期";
+
+    public int RetentionMonths { get; set; } = 12;
+
+    public void Validate(ValidationErrors errors)
+    {
+        if (RetentionMonths is < MinRetentionMonths or > 120) errors.Add("retentionMonths", "审计日志保留期应在 6 到 120 个月之间");
+    }
+}
+
+/// <summary>Purges audit events past the retention period once a day.</summary>
+public sealed class AuditRetentionJob(IServiceScopeFactory scopes, AppSettings settings, ILogger<AuditRetentionJob> logger, TimeProvider clock) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(24), clock);
+        try
+        {
+            await Task.Delay(TimeSpan.FromMinutes(5), clock, stoppingToken);
+            do
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var months = (await settings.GetAsync<AuditSettings>(stoppingToken)).RetentionMonths;
+                    await scope.ServiceProvider.GetRequiredService<AuditLog>().PurgeExpiredAsync(months, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "审计日志清理失败，明天重试");
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
 }
