@@ -13,6 +13,9 @@ namespace Renmai.Hosting;
 public static class WebHardening
 {
     public const string LoginPolicy = "login";
+
+    /// <summary>HttpContext.Items key of this response's CSP script nonce.</summary>
+    public const string CspNonceKey = "renmai.csp-nonce";
     /// <summary>
     /// Per client address. Generous on purpose: a whole office often shares one address behind NAT;
     /// guessing one account's password is stopped by the account lockout (5 failures).
@@ -62,9 +65,15 @@ public static class WebHardening
             h.XFrameOptions = "DENY";
             h["Referrer-Policy"] = "strict-origin-when-cross-origin";
             h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
-            // No framing, no plugins, no <base> or form-action hijacking. A script-src policy needs a
-            // nonce for Blazor's inline import map; that is left for the security issue to finish.
-            h.ContentSecurityPolicy = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'";
+            // No framing, no plugins, no <base> or form-action hijacking, and scripts only from this
+            // site or carrying this response's nonce (App.razor puts it on the import map and its one
+            // inline script). Styles stay 'unsafe-inline': MudBlazor positions popovers with style
+            // attributes. The API reference page (Scalar) is a third-party page with inline scripts.
+            var nonce = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            http.Items[CspNonceKey] = nonce;
+            var scripts = http.Request.Path.StartsWithSegments("/api/docs") ? "script-src 'self' 'unsafe-inline'; " : $"script-src 'self' 'nonce-{nonce}'; ";
+            h.ContentSecurityPolicy = "default-src 'self'; " + scripts + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+                + "connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'";
             return next(http);
         });
         app.UseRateLimiter();

@@ -28,6 +28,23 @@ public sealed class WebHardeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Scripts_run_only_from_the_site_or_with_the_nonce_of_the_response()
+    {
+        var first = await _app.AnonymousClient().GetAsync("/setup");
+        var policy = first.Headers.GetValues("Content-Security-Policy").Single();
+        var nonce = System.Text.RegularExpressions.Regex.Match(policy, "script-src 'self' 'nonce-([^']+)'").Groups[1].Value;
+        Assert.NotEmpty(nonce);
+        Assert.DoesNotContain("unsafe-inline';", policy.Split("style-src")[0], StringComparison.Ordinal);
+        var html = await first.Content.ReadAsStringAsync();
+        Assert.Contains("importmap", html, StringComparison.Ordinal);
+        // Every inline script (the import map) carries the nonce; external scripts come from the site.
+        foreach (System.Text.RegularExpressions.Match tag in System.Text.RegularExpressions.Regex.Matches(html, "<script[^>]*>"))
+            Assert.True(tag.Value.Contains("src=\"", StringComparison.Ordinal) || tag.Value.Contains($"nonce=\"{nonce}\"", StringComparison.Ordinal), tag.Value);
+        var second = await _app.AnonymousClient().GetAsync("/setup");
+        Assert.DoesNotContain(nonce, second.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Hsts_is_sent_when_a_local_tls_proxy_says_the_request_was_https()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "http://renmai.example.com/health");
