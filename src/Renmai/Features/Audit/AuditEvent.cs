@@ -37,6 +37,8 @@ public static class AuditActions
     public const string TokenCreated = "token.created";
     public const string TokenRevoked = "token.revoked";
     public const string SettingsChanged = "settings.changed";
+    public const string SensitiveRevealed = "sensitive.revealed";
+    public const string KeysRotated = "keys.rotated";
 
     public static string Label(string action) => action switch
     {
@@ -49,6 +51,8 @@ public static class AuditActions
         TokenCreated => "创建 API 令牌",
         TokenRevoked => "吊销 API 令牌",
         SettingsChanged => "修改系统设置",
+        SensitiveRevealed => "查看敏感信息",
+        KeysRotated => "轮换加密密钥",
         _ => action,
     };
 }

@@ -36,6 +36,12 @@ public sealed class CustomerForm
     public string? MainBusiness { get; set; }
     public string? MarketPosition { get; set; }
     public string? Uscc { get; set; }
+    /// <summary>身份证号; only when the admin enabled ID numbers (PrivacySettings). Masked on read.</summary>
+    public string? IdNumber { get; set; }
+    /// <summary>开户银行; only when bank accounts are enabled.</summary>
+    public string? BankName { get; set; }
+    /// <summary>银行账号; only when bank accounts are enabled. Masked on read.</summary>
+    public string? BankAccount { get; set; }
     public string? ProductsOfInterest { get; set; }
     public long? BudgetMinFen { get; set; }
     public long? BudgetMaxFen { get; set; }
@@ -76,7 +82,8 @@ public sealed class CustomerForm
         SocialAccounts = c.SocialAccounts, Province = c.Province, City = c.City, District = c.District,
         Street = c.Street, RegisteredAddress = c.RegisteredAddress, Industry = c.Industry, StaffCount = c.StaffCount,
         AnnualRevenueFen = c.AnnualRevenueFen, MainBusiness = c.MainBusiness, MarketPosition = c.MarketPosition,
-        Uscc = c.Uscc, ProductsOfInterest = c.ProductsOfInterest, BudgetMinFen = c.BudgetMinFen,
+        Uscc = c.Uscc, IdNumber = c.IdNumber, BankName = c.BankName, BankAccount = c.BankAccount,
+        ProductsOfInterest = c.ProductsOfInterest, BudgetMinFen = c.BudgetMinFen,
         BudgetMaxFen = c.BudgetMaxFen, Urgency = c.Urgency, DecisionProcess = c.DecisionProcess,
         CreditLimitFen = c.CreditLimitFen, CreditNotes = c.CreditNotes, RiskLevel = c.RiskLevel, Type = c.Type,
         PartnerField = c.PartnerField, LeadSource = c.LeadSource, Intent = c.Intent, Stage = c.Stage,
@@ -95,13 +102,27 @@ public sealed class CustomerForm
         c.SocialAccounts = Copy(SocialAccounts); c.Province = Province; c.City = City; c.District = District;
         c.Street = Street; c.RegisteredAddress = RegisteredAddress; c.Industry = Industry; c.StaffCount = StaffCount;
         c.AnnualRevenueFen = AnnualRevenueFen; c.MainBusiness = MainBusiness; c.MarketPosition = MarketPosition;
-        c.Uscc = Uscc; c.ProductsOfInterest = ProductsOfInterest; c.BudgetMinFen = BudgetMinFen;
+        c.Uscc = Uscc; c.IdNumber = IdNumber; c.BankName = BankName; c.BankAccount = BankAccount;
+        c.ProductsOfInterest = ProductsOfInterest; c.BudgetMinFen = BudgetMinFen;
         c.BudgetMaxFen = BudgetMaxFen; c.Urgency = Urgency; c.DecisionProcess = DecisionProcess;
         c.CreditLimitFen = CreditLimitFen; c.CreditNotes = CreditNotes; c.RiskLevel = RiskLevel; c.Type = Type;
         c.PartnerField = PartnerField; c.LeadSource = LeadSource; c.Intent = Intent; c.Stage = Stage;
         c.ValueTier = ValueTier; c.Potential = Potential; c.Region = Region; c.Tags = Tags; c.Notes = Notes;
         c.CustomFieldsJson = customFields.ToJsonString(JsonStorage.Options);
     }
+
+    /// <summary>Masks the sensitive values in place (every read path; ADR 0012) and hides disabled categories.</summary>
+    public CustomerForm Mask(Privacy.PrivacySettings privacy)
+    {
+        Phones = Privacy.Masking.Phones(Phones);
+        IdNumber = privacy.IdNumbersEnabled ? Privacy.Masking.IdNumber(IdNumber) : null;
+        BankAccount = privacy.BankAccountsEnabled ? Privacy.Masking.BankAccount(BankAccount) : null;
+        if (!privacy.BankAccountsEnabled) BankName = null;
+        return this;
+    }
+
+    /// <summary>True when a sensitive value is shown masked (the UI offers 显示).</summary>
+    public bool HasMaskedValues => Phones.Any(p => Privacy.Masking.IsMasked(p.Number)) || Privacy.Masking.IsMasked(IdNumber) || Privacy.Masking.IsMasked(BankAccount);
 
     private static List<T> Copy<T>(List<T> list) => JsonStorage.Deserialize<List<T>>(JsonStorage.Serialize(list)) ?? [];
 }

@@ -32,6 +32,9 @@ public static class DemoData
         var first = await CustomerNumbers.ReserveAsync(db, count, ct);
         var customerTable = BulkTable.For<Customer>(db);
         var contactTable = BulkTable.For<Contact>(db);
+        // Phones are encrypted and blind-indexed here, as SaveChanges would (ADR 0011).
+        var indexTable = BulkTable.For<Privacy.SensitiveIndexEntry>(db);
+        var sensitive = services.GetRequiredService<Privacy.SensitiveStore>();
         var generator = new DemoGenerator(seed, owners, clock.GetUtcNow().UtcDateTime);
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -44,22 +47,29 @@ public static class DemoData
             {
                 var customers = new List<object?[]>(BatchCustomers);
                 var contacts = new List<object?[]>(BatchCustomers * 2);
+                var index = new List<object?[]>(BatchCustomers * 6);
                 foreach (var (customer, people) in generator.Generate(first, count))
                 {
+                    foreach (var row in sensitive.SealNew(customer)) index.Add(indexTable.ToRow(row));
                     customers.Add(customerTable.ToRow(customer));
-                    foreach (var person in people) contacts.Add(contactTable.ToRow(person));
+                    foreach (var person in people)
+                    {
+                        foreach (var row in sensitive.SealNew(person)) index.Add(indexTable.ToRow(row));
+                        contacts.Add(contactTable.ToRow(person));
+                    }
                     if (customers.Count == BatchCustomers)
                     {
                         contactCount += contacts.Count;
-                        await channel.Writer.WriteAsync(new BulkBatch([(customerTable, customers), (contactTable, contacts)]), cts.Token);
+                        await channel.Writer.WriteAsync(new BulkBatch([(customerTable, customers), (contactTable, contacts), (indexTable, index)]), cts.Token);
                         customers = new List<object?[]>(BatchCustomers);
                         contacts = new List<object?[]>(BatchCustomers * 2);
+                        index = new List<object?[]>(BatchCustomers * 6);
                     }
                 }
                 if (customers.Count > 0)
                 {
                     contactCount += contacts.Count;
-                    await channel.Writer.WriteAsync(new BulkBatch([(customerTable, customers), (contactTable, contacts)]), cts.Token);
+                    await channel.Writer.WriteAsync(new BulkBatch([(customerTable, customers), (contactTable, contacts), (indexTable, index)]), cts.Token);
                 }
                 channel.Writer.Complete();
             }
@@ -74,7 +84,7 @@ public static class DemoData
         long written;
         try
         {
-            written = await BulkWriter.WriteAsync(db, [customerTable, contactTable], channel.Reader.ReadAllAsync(cts.Token), count, ChunkCustomers, n =>
+            written = await BulkWriter.WriteAsync(db, [customerTable, contactTable, indexTable], channel.Reader.ReadAllAsync(cts.Token), count, ChunkCustomers, n =>
             {
                 for (; n >= nextReport; nextReport += 100_000)
                     log.WriteLine($"已写入 {nextReport:N0} / {count:N0} 个客户（{watch.Elapsed.TotalSeconds:F1} 秒，{nextReport / Math.Max(watch.Elapsed.TotalSeconds, 0.001):N0} 行/秒）");

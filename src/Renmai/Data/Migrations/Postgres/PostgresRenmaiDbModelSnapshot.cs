@@ -280,12 +280,12 @@ namespace Renmai.Data.Migrations.Postgres
                     b.Property<string>("Notes")
                         .HasColumnType("text");
 
-                    b.Property<string>("Phones")
-                        .IsRequired()
-                        .HasColumnType("text");
-
                     b.Property<int>("Role")
                         .HasColumnType("integer");
+
+                    b.Property<string>("SensitiveData")
+                        .HasColumnType("text")
+                        .HasColumnName("Sensitive");
 
                     b.Property<string>("Title")
                         .HasColumnType("text");
@@ -498,10 +498,6 @@ namespace Renmai.Data.Migrations.Postgres
                     b.Property<int?>("PartnerField")
                         .HasColumnType("integer");
 
-                    b.Property<string>("Phones")
-                        .IsRequired()
-                        .HasColumnType("text");
-
                     b.Property<int?>("Potential")
                         .HasColumnType("integer");
 
@@ -521,6 +517,10 @@ namespace Renmai.Data.Migrations.Postgres
 
                     b.Property<int>("RiskLevel")
                         .HasColumnType("integer");
+
+                    b.Property<string>("SensitiveData")
+                        .HasColumnType("text")
+                        .HasColumnName("Sensitive");
 
                     b.Property<string>("SocialAccounts")
                         .IsRequired()
@@ -655,6 +655,42 @@ namespace Renmai.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("SavedViews", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Privacy.SensitiveIndexEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("EntityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("EntityId");
+
+                    b.HasIndex("Kind", "Hash");
+
+                    b.ToTable("SensitiveIndex", (string)null);
                 });
 
             modelBuilder.Entity("Renmai.Features.Settings.AppSetting", b =>
@@ -883,6 +919,15 @@ namespace Renmai.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Renmai.Features.Contacts.Contact", b =>
+                {
+                    b.HasOne("Renmai.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Renmai.Features.Privacy.SensitiveIndexEntry", b =>
                 {
                     b.HasOne("Renmai.Features.Customers.Customer", null)
                         .WithMany()

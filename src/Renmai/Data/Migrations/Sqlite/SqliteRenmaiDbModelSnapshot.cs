@@ -271,12 +271,12 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.Property<string>("Notes")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Phones")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<int>("Role")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("SensitiveData")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("Sensitive");
 
                     b.Property<string>("Title")
                         .HasColumnType("TEXT");
@@ -489,10 +489,6 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.Property<int?>("PartnerField")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Phones")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<int?>("Potential")
                         .HasColumnType("INTEGER");
 
@@ -512,6 +508,10 @@ namespace Renmai.Data.Migrations.Sqlite
 
                     b.Property<int>("RiskLevel")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("SensitiveData")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("Sensitive");
 
                     b.Property<string>("SocialAccounts")
                         .IsRequired()
@@ -646,6 +646,42 @@ namespace Renmai.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("SavedViews", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Privacy.SensitiveIndexEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("EntityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.HasIndex("EntityId");
+
+                    b.HasIndex("Kind", "Hash");
+
+                    b.ToTable("SensitiveIndex", (string)null);
                 });
 
             modelBuilder.Entity("Renmai.Features.Settings.AppSetting", b =>
@@ -874,6 +910,15 @@ namespace Renmai.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Renmai.Features.Contacts.Contact", b =>
+                {
+                    b.HasOne("Renmai.Features.Customers.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Renmai.Features.Privacy.SensitiveIndexEntry", b =>
                 {
                     b.HasOne("Renmai.Features.Customers.Customer", null)
                         .WithMany()

@@ -1,0 +1,78 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Renmai.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Encryption : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+
+            // Keep existing phones: the column becomes the encrypted one; rows still holding plaintext JSON
+            // are sealed at the next start (SensitiveUpgrade) and read as legacy until then.
+            migrationBuilder.RenameColumn(name: "Phones", table: "Customers", newName: "Sensitive");
+            migrationBuilder.AlterColumn<string>(name: "Sensitive", table: "Customers", type: "TEXT", nullable: true, oldClrType: typeof(string), oldType: "TEXT", oldNullable: false);
+
+            // Keep existing phones: the column becomes the encrypted one; rows still holding plaintext JSON
+            // are sealed at the next start (SensitiveUpgrade) and read as legacy until then.
+            migrationBuilder.RenameColumn(name: "Phones", table: "Contacts", newName: "Sensitive");
+            migrationBuilder.AlterColumn<string>(name: "Sensitive", table: "Contacts", type: "TEXT", nullable: true, oldClrType: typeof(string), oldType: "TEXT", oldNullable: false);
+
+            migrationBuilder.CreateTable(
+                name: "SensitiveIndex",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    EntityId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Kind = table.Column<int>(type: "INTEGER", nullable: false),
+                    Hash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    KeyId = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SensitiveIndex", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_SensitiveIndex_Customers_CustomerId",
+                        column: x => x.CustomerId,
+                        principalTable: "Customers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SensitiveIndex_CustomerId",
+                table: "SensitiveIndex",
+                column: "CustomerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SensitiveIndex_EntityId",
+                table: "SensitiveIndex",
+                column: "EntityId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SensitiveIndex_Kind_Hash",
+                table: "SensitiveIndex",
+                columns: new[] { "Kind", "Hash" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "SensitiveIndex");
+
+            migrationBuilder.RenameColumn(name: "Sensitive", table: "Customers", newName: "Phones");
+
+            migrationBuilder.RenameColumn(name: "Sensitive", table: "Contacts", newName: "Phones");
+
+            
+
+            
+        }
+    }
+}
