@@ -42,18 +42,17 @@ public static class DataSetup
         services.AddSingleton(keys);
         services.AddSingleton<Renmai.Features.Privacy.SensitiveCipher>();
         services.AddSingleton<Renmai.Features.Privacy.SensitiveStore>();
-        services.AddSingleton<Renmai.Features.Privacy.SensitiveMaterializer>();
         services.AddSingleton<HistoryInterceptor>();
         if (storage.Provider == DatabaseProvider.Postgres)
         {
             services.AddPooledDbContextFactory<PostgresRenmaiDb>((sp, o) => ConfigurePostgres(o, storage.ConnectionString)
-                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>(), sp.GetRequiredService<Renmai.Features.Privacy.SensitiveMaterializer>()));
+                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>(), Renmai.Features.Privacy.SensitiveMaterializer.Instance));
             services.AddSingleton<IDbContextFactory<RenmaiDb>, RenmaiDbFactory<PostgresRenmaiDb>>();
         }
         else
         {
             services.AddPooledDbContextFactory<SqliteRenmaiDb>((sp, o) => ConfigureSqlite(o, storage.ConnectionString)
-                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>(), sp.GetRequiredService<Renmai.Features.Privacy.SensitiveMaterializer>()));
+                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>(), Renmai.Features.Privacy.SensitiveMaterializer.Instance));
             services.AddSingleton<IDbContextFactory<RenmaiDb>, RenmaiDbFactory<SqliteRenmaiDb>>();
         }
         // Identity's stores want a scoped context.

@@ -34,6 +34,7 @@ public sealed class ApiErrors(IProblemDetailsService problems) : IExceptionHandl
             ForbiddenException => (StatusCodes.Status403Forbidden, "没有权限"),
             ConcurrencyConflictException => (StatusCodes.Status412PreconditionFailed, "记录已被他人修改"),
             PreconditionRequiredException => (StatusCodes.Status428PreconditionRequired, "缺少版本号"),
+            Renmai.Features.Privacy.SensitiveDataException => (StatusCodes.Status500InternalServerError, "敏感数据校验失败"),
             _ => (0, ""),
         };
         if (status == 0) return false;

@@ -186,12 +186,22 @@ public sealed class SensitiveStore(SensitiveCipher cipher)
     }
 }
 
-/// <summary>Decrypts sensitive values as EF materialises a record, on every query path.</summary>
-public sealed class SensitiveMaterializer(SensitiveStore store) : IMaterializationInterceptor
+/// <summary>
+/// Decrypts sensitive values as EF materialises a record, on every query path. One instance for the
+/// process (EF builds an internal service provider per distinct singleton interceptor); the keys come
+/// from the context's application services.
+/// </summary>
+public sealed class SensitiveMaterializer : IMaterializationInterceptor
 {
+    public static readonly SensitiveMaterializer Instance = new();
+
+    private SensitiveMaterializer()
+    {
+    }
+
     public object InitializedInstance(MaterializationInterceptionData materializationData, object entity)
     {
-        if (entity is IHasSensitiveData s) store.Open(s);
+        if (entity is IHasSensitiveData s && materializationData.Context is RenmaiDb db) db.Sensitive.Open(s);
         return entity;
     }
 }
