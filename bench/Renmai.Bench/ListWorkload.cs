@@ -142,6 +142,22 @@ internal static class ListWorkload
             Console.WriteLine($"  {result.Requests:N0} requests, {result.RequestsPerSecond:N0} req/s, p50 {result.P50Ms:F2} ms, p99 {result.P99Ms:F2} ms, errors {result.Errors}");
             results.Add(result);
         }
+        if (o.PlainBaseline)
+        {
+            // The cost of encryption: the same list requests on the same rows, once sealed (AES-GCM, as
+            // stored) and once with the phones column holding the plaintext JSON (the pre-encryption
+            // format, which the app reads without decryption). Masking runs in both.
+            var encrypted = await runner.RunAsync("(e) list — phones encrypted (as stored)", ours, OurList, o.Seed, warmup);
+            Console.WriteLine($"  {encrypted.Requests:N0} requests, p50 {encrypted.P50Ms:F2} ms, p99 {encrypted.P99Ms:F2} ms");
+            results.Add(encrypted);
+            var converted = await StorePlaintextAsync(connectionString, app.Services.GetRequiredService<Renmai.Features.Privacy.SensitiveStore>());
+            Console.WriteLine($"  {converted:N0} customers now hold plaintext phones (benchmark only)");
+            var plain = await runner.RunAsync("(f) list — phones not encrypted (no decryption)", ours, OurList, o.Seed, warmup);
+            Console.WriteLine($"  {plain.Requests:N0} requests, p50 {plain.P50Ms:F2} ms, p99 {plain.P99Ms:F2} ms");
+            results.Add(plain);
+            // Never leave plaintext behind in a kept data folder: seal it again (and VACUUM).
+            await Renmai.Features.Privacy.KeyMaintenance.SealLegacyRowsAsync(app.Services, CancellationToken.None);
+        }
         var servePeakMb = Machine.PeakRssMb();
         await app.StopAsync();
         await baseline.StopAsync();
@@ -156,6 +172,35 @@ internal static class ListWorkload
         await File.WriteAllTextAsync(resultFile, report);
         Console.WriteLine($"written to {resultFile}");
         return results.Any(r => r.Errors > 0) ? 1 : 0;
+    }
+
+    /// <summary>Rewrites every customer's sealed column as the plaintext phones JSON (the format before encryption).</summary>
+    private static async Task<long> StorePlaintextAsync(string connectionString, Renmai.Features.Privacy.SensitiveStore store)
+    {
+        await using var conn = new SqliteConnection(connectionString);
+        await conn.OpenAsync();
+        var rows = new List<(string Id, string Envelope)>();
+        await using (var read = conn.CreateCommand())
+        {
+            read.CommandText = "SELECT \"Id\", \"Sensitive\" FROM \"Customers\" WHERE \"Sensitive\" IS NOT NULL";
+            await using var r = await read.ExecuteReaderAsync();
+            while (await r.ReadAsync()) rows.Add((r.GetString(0), r.GetString(1)));
+        }
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync();
+        await using var update = conn.CreateCommand();
+        update.Transaction = tx;
+        update.CommandText = "UPDATE \"Customers\" SET \"Sensitive\" = $s WHERE \"Id\" = $id";
+        var ps = update.Parameters.Add("$s", SqliteType.Text);
+        var pid = update.Parameters.Add("$id", SqliteType.Text);
+        foreach (var (id, envelope) in rows)
+        {
+            var values = JsonStorage.Deserialize<Renmai.Features.Privacy.SensitiveValues>(store.Cipher.Open(envelope, Guid.Parse(id)))!;
+            ps.Value = JsonStorage.Serialize(values.Phones);
+            pid.Value = id;
+            await update.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        return rows.Count;
     }
 
     private static void Configure(WebApplicationBuilder b, string folder)
@@ -177,7 +222,7 @@ internal static class ListWorkload
         sb.AppendLine(ci, $"- Commit: {Machine.Commit(repo)}");
         sb.AppendLine(ci, $"- Rows: {rows:N0} customers (SQLite, seed {o.Seed}); {o.Clients} clients, each phase ≤ {o.Seconds} s or {o.MaxRequests:N0} requests after a warm-up");
         if (fillSeconds is { } fs) sb.AppendLine(ci, $"- Demo data fill (bulk writer, customers + contacts): {fs:F1} s, {rows / fs:N0} customers/s");
-        sb.AppendLine(ci, $"- Command: `dotnet run -c Release --project bench/Renmai.Bench -- list --rows {o.Rows} --seconds {o.Seconds} --clients {o.Clients}`");
+        sb.AppendLine(ci, $"- Command: `dotnet run -c Release --project bench/Renmai.Bench -- list --rows {o.Rows} --seconds {o.Seconds} --clients {o.Clients}{(o.PlainBaseline ? " --plain-baseline" : "")}`");
         sb.AppendLine(ci, $"- Renmai: the real app in-process ({ourUrl}, API token auth, admin). Baseline: a bare minimal Kestrel app in the same process ({baseUrl}), one raw SQL query per request (+ a raw COUNT for lists), Microsoft.Data.Sqlite, rows written as JSON.");
         sb.AppendLine(ci, $"- List requests rotate over: {string.Join("; ", Combos.Select(c => c.ApiQuery.Replace(Uri.EscapeDataString("制造业"), "制造业", StringComparison.Ordinal)))}; pages 1–{Pages}, {PageSize} per page. Get-by-number: random existing numbers.");
         sb.AppendLine();
@@ -202,6 +247,13 @@ internal static class ListWorkload
         sb.AppendLine("|---|---|---|");
         sb.AppendLine(ci, $"| list page p99 under 100 ms at 1M customers | p99 {listP99:F1} ms at {rows:N0} rows | {(listP99 < 100 && rows >= 1_000_000 ? "PASS" : rows < 1_000_000 ? "n/a (fewer rows)" : "FAIL")} |");
         sb.AppendLine(ci, $"| get-by-number throughput at least half of the baseline's | {r[2].RequestsPerSecond:N0} vs {r[3].RequestsPerSecond:N0} req/s = {getRatio:F2} | {(getRatio >= 0.5 ? "PASS" : "FAIL")} |");
+        if (r.Count >= 6)
+        {
+            var enc = r[4];
+            var plain = r[5];
+            sb.AppendLine();
+            sb.AppendLine(ci, $"Cost of encryption on the list page (phases e/f, same rows, same requests, masking in both): p99 {enc.P99Ms:F2} ms encrypted vs {plain.P99Ms:F2} ms not encrypted ({enc.P99Ms - plain.P99Ms:+0.00;-0.00} ms, ratio {enc.P99Ms / plain.P99Ms:F2}); p50 {enc.P50Ms:F2} vs {plain.P50Ms:F2} ms.");
+        }
         if (r.Any(x => x.Errors > 0)) sb.AppendLine().AppendLine(ci, $"Errors: {string.Join(", ", r.Where(x => x.Errors > 0).Select(x => $"{x.Name}: {x.Errors}"))}");
         return sb.ToString();
     }
