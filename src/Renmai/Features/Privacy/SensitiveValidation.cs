@@ -65,18 +65,15 @@ public static class SensitiveValidation
 /// <summary>Turns a search text into blind-index hashes when it looks like a phone, ID or bank number.</summary>
 public static class SensitiveLookup
 {
-    public static List<string> Hashes(SensitiveCipher cipher, string text)
+    public static (List<SensitiveKind> Kinds, List<string> Hashes) Hashes(SensitiveCipher cipher, string text)
     {
         var t = Validators.ToHalfWidth(text).Trim();
         var hashes = new List<string>();
-        if (t.Length == 0 || !t.All(c => char.IsAsciiDigit(c) || c is ' ' or '-' or '+' or '(' or ')' or 'x' or 'X')) return hashes;
+        var none = (new List<SensitiveKind>(), hashes);
+        if (t.Length == 0 || !t.All(c => char.IsAsciiDigit(c) || c is ' ' or '-' or '+' or '(' or ')' or 'x' or 'X')) return none;
         var digits = SensitiveStore.PhoneDigits(t);
-        if (digits.Length < 4) return hashes;
-        if (digits.Length == 4)
-        {
-            hashes.AddRange(cipher.LookupHashes(SensitiveKind.PhoneLast4, digits));
-            return hashes;
-        }
+        if (digits.Length < 4) return none;
+        if (digits.Length == 4) return ([SensitiveKind.PhoneLast4], cipher.LookupHashes(SensitiveKind.PhoneLast4, digits));
         hashes.AddRange(cipher.LookupHashes(SensitiveKind.PhoneFull, digits));
         // +86 138…, 86-10-8888…: the app stores Chinese numbers without the country code.
         foreach (var kind in new[] { PhoneKind.Mobile, PhoneKind.Landline })
@@ -86,7 +83,7 @@ public static class SensitiveLookup
         }
         if (t.Length == 18 && t[..17].All(char.IsAsciiDigit)) hashes.AddRange(cipher.LookupHashes(SensitiveKind.IdNumber, t.ToUpperInvariant()));
         if (digits.Length >= 8) hashes.AddRange(cipher.LookupHashes(SensitiveKind.BankAccount, digits));
-        return hashes.Distinct().ToList();
+        return ([SensitiveKind.PhoneFull, SensitiveKind.IdNumber, SensitiveKind.BankAccount], hashes.Distinct().ToList());
     }
 }
 

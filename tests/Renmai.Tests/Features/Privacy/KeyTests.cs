@@ -97,4 +97,37 @@ public sealed class KeyTests : IDisposable
                 s => Assert.StartsWith("v1.d2.", s, StringComparison.Ordinal));
         }
     }
+
+    [Fact]
+    public async Task Phones_stored_before_encryption_are_sealed_and_indexed_at_the_next_start()
+    {
+        const string mobile = "13600001357";
+        string number;
+        await using (var app = await TestApp.StartAsync(TestDatabase.Sqlite, dataFolder: _folder))
+        {
+            var admin = await app.ClientAsync(Roles.Admin, "admin@example.com");
+            var r = await admin.PostJsonAsync("/api/v1/customers", new { kind = "individual", name = "旧数据客户", phones = new[] { new { kind = "mobile", number = mobile } } });
+            number = (await r.ReadObjectAsync())["number"].S();
+            // What the Encryption migration leaves behind: the old phones JSON in the column, no index rows.
+            await app.WithDbAsync(async db =>
+            {
+                await db.Set<SensitiveIndexEntry>().ExecuteDeleteAsync();
+                return await db.Set<Customer>().Where(c => c.Number == number)
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.SensitiveData, "[{\"kind\":\"mobile\",\"number\":\"" + mobile + "\"}]"));
+            });
+        }
+        await using (var app = await TestApp.StartAsync(TestDatabase.Sqlite, dataFolder: _folder))
+        {
+            var stored = await app.WithDbAsync(db => db.Set<Customer>().Where(c => c.Number == number).Select(c => c.SensitiveData!).SingleAsync());
+            Assert.StartsWith("v1.d1.", stored, StringComparison.Ordinal);
+            var admin = await app.ClientAsync(Roles.Admin, "admin2@example.com");
+            var list = await (await admin.GetAsync("/api/v1/customers?q=" + mobile)).ReadObjectAsync();
+            Assert.Equal(number, list["items"]![0]!["number"].S());
+            var revealed = await (await admin.PostAsync($"/api/v1/customers/{number}/reveal", null)).ReadObjectAsync();
+            Assert.Equal(mobile, revealed["phones"]![0]!["number"].S());
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var bytes = Directory.GetFiles(_folder, "renmai.db*").SelectMany(File.ReadAllBytes).ToArray();
+        Assert.True(bytes.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(mobile)) < 0, "plaintext left in the SQLite files after sealing");
+    }
 }

@@ -659,34 +659,25 @@ namespace Renmai.Data.Migrations.Postgres
 
             modelBuilder.Entity("Renmai.Features.Privacy.SensitiveIndexEntry", b =>
                 {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<Guid>("CustomerId")
-                        .HasColumnType("uuid");
-
                     b.Property<Guid>("EntityId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Hash")
-                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
 
                     b.Property<string>("KeyId")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
-                    b.Property<int>("Kind")
-                        .HasColumnType("integer");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("CustomerId");
-
-                    b.HasIndex("EntityId");
+                    b.HasKey("EntityId", "Kind", "Hash");
 
                     b.HasIndex("Kind", "Hash");
 
@@ -919,15 +910,6 @@ namespace Renmai.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Renmai.Features.Contacts.Contact", b =>
-                {
-                    b.HasOne("Renmai.Features.Customers.Customer", null)
-                        .WithMany()
-                        .HasForeignKey("CustomerId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Renmai.Features.Privacy.SensitiveIndexEntry", b =>
                 {
                     b.HasOne("Renmai.Features.Customers.Customer", null)
                         .WithMany()

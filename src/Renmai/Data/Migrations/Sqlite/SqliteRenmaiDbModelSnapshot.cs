@@ -650,19 +650,17 @@ namespace Renmai.Data.Migrations.Sqlite
 
             modelBuilder.Entity("Renmai.Features.Privacy.SensitiveIndexEntry", b =>
                 {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("CustomerId")
-                        .HasColumnType("TEXT");
-
                     b.Property<Guid>("EntityId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Hash")
-                        .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CustomerId")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("KeyId")
@@ -670,14 +668,7 @@ namespace Renmai.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Kind")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("CustomerId");
-
-                    b.HasIndex("EntityId");
+                    b.HasKey("EntityId", "Kind", "Hash");
 
                     b.HasIndex("Kind", "Hash");
 
@@ -910,15 +901,6 @@ namespace Renmai.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Renmai.Features.Contacts.Contact", b =>
-                {
-                    b.HasOne("Renmai.Features.Customers.Customer", null)
-                        .WithMany()
-                        .HasForeignKey("CustomerId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Renmai.Features.Privacy.SensitiveIndexEntry", b =>
                 {
                     b.HasOne("Renmai.Features.Customers.Customer", null)
                         .WithMany()

@@ -12,47 +12,32 @@ namespace Renmai.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
 
-            // Keep existing phones: the column becomes the encrypted one; rows still holding plaintext JSON
-            // are sealed at the next start (SensitiveUpgrade) and read as legacy until then.
+            // Keep existing phones: the column becomes the encrypted one; rows still holding plaintext JSON are
+            // sealed at the next start (KeyMaintenance.SealLegacyRowsAsync) and read as legacy rows until then.
             migrationBuilder.RenameColumn(name: "Phones", table: "Customers", newName: "Sensitive");
             migrationBuilder.AlterColumn<string>(name: "Sensitive", table: "Customers", type: "text", nullable: true, oldClrType: typeof(string), oldType: "jsonb", oldNullable: false);
+            migrationBuilder.Sql("UPDATE \"Customers\" SET \"Sensitive\" = NULL WHERE \"Sensitive\" = '[]';");
 
-            // Keep existing phones: the column becomes the encrypted one; rows still holding plaintext JSON
-            // are sealed at the next start (SensitiveUpgrade) and read as legacy until then.
+            // Keep existing phones: the column becomes the encrypted one; rows still holding plaintext JSON are
+            // sealed at the next start (KeyMaintenance.SealLegacyRowsAsync) and read as legacy rows until then.
             migrationBuilder.RenameColumn(name: "Phones", table: "Contacts", newName: "Sensitive");
             migrationBuilder.AlterColumn<string>(name: "Sensitive", table: "Contacts", type: "text", nullable: true, oldClrType: typeof(string), oldType: "jsonb", oldNullable: false);
+            migrationBuilder.Sql("UPDATE \"Contacts\" SET \"Sensitive\" = NULL WHERE \"Sensitive\" = '[]';");
 
             migrationBuilder.CreateTable(
                 name: "SensitiveIndex",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    CustomerId = table.Column<Guid>(type: "uuid", nullable: false),
                     EntityId = table.Column<Guid>(type: "uuid", nullable: false),
                     Kind = table.Column<int>(type: "integer", nullable: false),
                     Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CustomerId = table.Column<Guid>(type: "uuid", nullable: false),
                     KeyId = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_SensitiveIndex", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_SensitiveIndex_Customers_CustomerId",
-                        column: x => x.CustomerId,
-                        principalTable: "Customers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
+                    table.PrimaryKey("PK_SensitiveIndex", x => new { x.EntityId, x.Kind, x.Hash });
                 });
-
-            migrationBuilder.CreateIndex(
-                name: "IX_SensitiveIndex_CustomerId",
-                table: "SensitiveIndex",
-                column: "CustomerId");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_SensitiveIndex_EntityId",
-                table: "SensitiveIndex",
-                column: "EntityId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_SensitiveIndex_Kind_Hash",
