@@ -56,11 +56,19 @@ public sealed class Customer : AuditableEntity, ICustomerOwned, IHasSensitiveDat
     public string? SensitiveSnapshot { get; set; }
     Guid IHasSensitiveData.IndexCustomerId => Id;
 
-    public SensitiveValues ReadSensitive() => new() { Phones = Phones, IdNumber = IdNumber, BankName = BankName, BankAccount = BankAccount };
+    /// <summary>Values of custom fields marked sensitive (not in <see cref="CustomFieldsJson"/>).</summary>
+    public Dictionary<string, string> SensitiveCustomFields { get; set; } = [];
+
+    public SensitiveValues ReadSensitive() => new()
+    {
+        Phones = Phones, IdNumber = IdNumber, BankName = BankName, BankAccount = BankAccount,
+        CustomFields = SensitiveCustomFields.Count == 0 ? null : new SortedDictionary<string, string>(SensitiveCustomFields, StringComparer.Ordinal).ToDictionary(),
+    };
 
     public void WriteSensitive(SensitiveValues values)
     {
         Phones = values.Phones; IdNumber = values.IdNumber; BankName = values.BankName; BankAccount = values.BankAccount;
+        SensitiveCustomFields = values.CustomFields ?? [];
     }
 
     // Needs (R1.4).
@@ -160,6 +168,7 @@ internal sealed class CustomerMapping : IEntityTypeConfiguration<Customer>
         b.Ignore(c => c.BankName);
         b.Ignore(c => c.BankAccount);
         b.Ignore(c => c.SensitiveSnapshot);
+        b.Ignore(c => c.SensitiveCustomFields);
         b.Property(c => c.SensitiveData).HasColumnName("Sensitive");
         b.Property(c => c.SocialAccounts).HasJsonListConversion();
         b.Property(c => c.Anniversaries).HasJsonListConversion();

@@ -88,14 +88,37 @@ public sealed class CustomerForm
         CreditLimitFen = c.CreditLimitFen, CreditNotes = c.CreditNotes, RiskLevel = c.RiskLevel, Type = c.Type,
         PartnerField = c.PartnerField, LeadSource = c.LeadSource, Intent = c.Intent, Stage = c.Stage,
         ValueTier = c.ValueTier, Potential = c.Potential, Region = c.Region, Tags = [.. c.Tags], Notes = c.Notes,
-        CustomFields = JsonNode.Parse(string.IsNullOrEmpty(c.CustomFieldsJson) ? "{}" : c.CustomFieldsJson) as JsonObject ?? [],
+        CustomFields = WithSensitive(JsonNode.Parse(string.IsNullOrEmpty(c.CustomFieldsJson) ? "{}" : c.CustomFieldsJson) as JsonObject ?? [], c.SensitiveCustomFields),
+        SensitiveCustomFieldKeys = [.. c.SensitiveCustomFields.Keys],
         OwnerId = c.OwnerId, Version = c.Version, CreatedAt = c.CreatedAt, CreatedBy = c.CreatedBy,
         UpdatedAt = c.UpdatedAt, UpdatedBy = c.UpdatedBy,
     };
 
-    /// <summary>Copies the editable fields onto the entity (already validated and normalised).</summary>
-    internal void ApplyTo(Customer c, JsonObject customFields)
+    /// <summary>Keys of custom-field values that come from the encrypted column (masked by <see cref="Mask"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public List<string> SensitiveCustomFieldKeys { get; set; } = [];
+
+    private static JsonObject WithSensitive(JsonObject fields, Dictionary<string, string> sensitive)
     {
+        foreach (var (k, v) in sensitive) fields[k] = v;
+        return fields;
+    }
+
+    /// <summary>Copies the editable fields onto the entity (already validated and normalised).</summary>
+    internal void ApplyTo(Customer c, JsonObject customFields, IReadOnlyCollection<string>? sensitiveKeys = null)
+    {
+        // Values of sensitive custom fields go to the encrypted column, never into CustomFieldsJson.
+        var sensitive = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (sensitiveKeys is { Count: > 0 })
+        {
+            customFields = (JsonObject)customFields.DeepClone();
+            foreach (var key in sensitiveKeys)
+            {
+                if (customFields[key] is JsonValue v && v.TryGetValue<string>(out var text)) sensitive[key] = text;
+                customFields.Remove(key);
+            }
+        }
+        c.SensitiveCustomFields = sensitive;
         c.Kind = Kind; c.Name = Name; c.Gender = Gender; c.BirthDate = BirthDate; c.BirthCalendar = BirthCalendar;
         c.Age = Age; c.Title = Title; c.DecisionRole = DecisionRole; c.Interests = Interests;
         c.Anniversaries = Copy(Anniversaries); c.Phones = Copy(Phones); c.Email = Email;
@@ -118,6 +141,8 @@ public sealed class CustomerForm
         IdNumber = privacy.IdNumbersEnabled ? Privacy.Masking.IdNumber(IdNumber) : null;
         BankAccount = privacy.BankAccountsEnabled ? Privacy.Masking.BankAccount(BankAccount) : null;
         if (!privacy.BankAccountsEnabled) BankName = null;
+        foreach (var key in SensitiveCustomFieldKeys)
+            if (CustomFields[key] is JsonValue v && v.TryGetValue<string>(out var text)) CustomFields[key] = Privacy.Masking.Text(text);
         return this;
     }
 

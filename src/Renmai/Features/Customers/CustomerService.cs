@@ -124,17 +124,22 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             IdNumber = privacy.IdNumbersEnabled ? customer.IdNumber : null,
             BankName = privacy.BankAccountsEnabled ? customer.BankName : null,
             BankAccount = privacy.BankAccountsEnabled ? customer.BankAccount : null,
+            CustomFields = customer.SensitiveCustomFields,
             Contacts = contacts.Where(k => k.Phones.Count > 0).Select(k => new RevealedContact(k.Id, k.Name, k.Phones)).ToList(),
         };
         var fields = new List<string>();
         if (result.Phones.Count > 0 || result.Contacts.Count > 0) fields.Add("电话");
         if (result.IdNumber is not null) fields.Add("身份证号");
         if (result.BankAccount is not null) fields.Add("银行账号");
+        if (result.CustomFields.Count > 0) fields.Add("敏感自定义字段");
         var detail = "查看明文：" + (string.IsNullOrWhiteSpace(field) ? string.Join("、", fields.DefaultIfEmpty("（无敏感信息）")) : field)
             + (actor.Source == ChangeSource.Api ? "（API）" : "");
         await audit.WriteAsync(AuditActions.SensitiveRevealed, true, http.HttpContext, actor.UserId, actor.Name, customer.Number, detail, ct);
         return result;
     }
+
+    private static List<string> SensitiveKeys(IEnumerable<CustomFieldDefinition> defs) =>
+        [.. defs.Where(d => d.Sensitive && d.Type == CustomFieldType.Text).Select(d => d.Key)];
 
     private async Task<CustomerForm> MaskedAsync(Customer c, CancellationToken ct) =>
         CustomerForm.From(c).Mask(await settings.GetAsync<PrivacySettings>(ct));
@@ -179,7 +184,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var customer = new Customer { OwnerId = actor.UserId };
-            form.ApplyTo(customer, customFields);
+            form.ApplyTo(customer, customFields, SensitiveKeys(defs));
             customer.Number = CustomerNumbers.Format(await CustomerNumbers.ReserveAsync(db, 1, ct));
             db.Add(customer);
             await db.SaveChangesAsync(ct);
@@ -202,6 +207,13 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         if (customer.Version != expectedVersion) throw Conflict(customer, await settings.GetAsync<PrivacySettings>(ct));
         var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().OrderBy(d => d.SortOrder).ToListAsync(ct);
         var existing = JsonNode.Parse(customer.CustomFieldsJson) as JsonObject;
+        foreach (var (k, v) in customer.SensitiveCustomFields)
+        {
+            if (existing is not null) existing[k] = v;
+            // An untouched masked value keeps the stored one.
+            if (form.CustomFields[k] is JsonValue fv && fv.TryGetValue<string>(out var text) && Masking.IsMasked(text) && Masking.Text(v) == text)
+                form.CustomFields[k] = v;
+        }
         var privacy = await settings.GetAsync<PrivacySettings>(ct);
         // Untouched masked values (138****1234) mean "unchanged": put the stored values back (ADR 0012).
         Masking.RestorePhones(form.Phones, customer.Phones);
@@ -211,7 +223,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         // A disabled category is neither shown nor written: what is stored stays as it is.
         if (!privacy.IdNumbersEnabled) form.IdNumber = customer.IdNumber;
         if (!privacy.BankAccountsEnabled) { form.BankName = customer.BankName; form.BankAccount = customer.BankAccount; }
-        form.ApplyTo(customer, customFields);
+        form.ApplyTo(customer, customFields, SensitiveKeys(defs));
         // The version read by the caller is the one the UPDATE must still find in the row.
         db.Entry(customer).Property(c => c.Version).OriginalValue = expectedVersion;
         try

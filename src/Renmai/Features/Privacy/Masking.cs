@@ -24,6 +24,9 @@ public static class Masking
     public static string? BankAccount(string? account) =>
         account is null ? null : account.Length <= 4 ? new string('*', account.Length) : "****" + account[^4..];
 
+    /// <summary>A sensitive custom text value: first character, stars, last two (short values all stars).</summary>
+    public static string Text(string value) => value.Length <= 4 ? "****" : value[..1] + "****" + value[^2..];
+
     public static List<PhoneEntry> Phones(IEnumerable<PhoneEntry> phones) =>
         phones.Select(p => new PhoneEntry { Kind = p.Kind, Number = Phone(p.Number), Note = p.Note }).ToList();
 

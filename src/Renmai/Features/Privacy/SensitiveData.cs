@@ -24,8 +24,10 @@ public sealed class SensitiveValues
     public string? IdNumber { get; set; }
     public string? BankName { get; set; }
     public string? BankAccount { get; set; }
+    /// <summary>Values of custom text fields marked sensitive, by key.</summary>
+    public Dictionary<string, string>? CustomFields { get; set; }
 
-    public bool IsEmpty => Phones.Count == 0 && IdNumber is null && BankName is null && BankAccount is null;
+    public bool IsEmpty => Phones.Count == 0 && IdNumber is null && BankName is null && BankAccount is null && CustomFields is not { Count: > 0 };
 }
 
 /// <summary>
@@ -184,6 +186,13 @@ public sealed class SensitiveStore(SensitiveCipher cipher)
         if (a.IdNumber != b.IdNumber) list.Add(("IdNumber", Masking.IdNumber(a.IdNumber), Masking.IdNumber(b.IdNumber)));
         if (a.BankName != b.BankName) list.Add(("BankName", a.BankName is null ? null : "***", b.BankName is null ? null : "***"));
         if (a.BankAccount != b.BankAccount) list.Add(("BankAccount", Masking.BankAccount(a.BankAccount), Masking.BankAccount(b.BankAccount)));
+        var ac = a.CustomFields ?? [];
+        var bc = b.CustomFields ?? [];
+        foreach (var key in ac.Keys.Union(bc.Keys).Order(StringComparer.Ordinal))
+        {
+            var (ov, nv) = (ac.GetValueOrDefault(key), bc.GetValueOrDefault(key));
+            if (ov != nv) list.Add(("cf." + key, ov is null ? null : Masking.Text(ov), nv is null ? null : Masking.Text(nv)));
+        }
         return list;
     }
 }

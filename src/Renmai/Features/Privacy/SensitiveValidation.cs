@@ -95,6 +95,8 @@ public sealed class RevealedValues
     public string? IdNumber { get; set; }
     public string? BankName { get; set; }
     public string? BankAccount { get; set; }
+    /// <summary>Values of custom text fields marked sensitive, by key.</summary>
+    public Dictionary<string, string> CustomFields { get; set; } = [];
     public List<RevealedContact> Contacts { get; set; } = [];
 }
 

@@ -261,6 +261,32 @@ public abstract class EncryptionTests(TestDatabase database) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Custom_text_fields_marked_sensitive_are_encrypted_masked_and_revealed()
+    {
+        const string passport = "E12345678护照";
+        var def = await _admin.PostJsonAsync("/api/v1/custom-fields", new { label = "护照号", type = "text", sensitive = true });
+        Assert.Equal(HttpStatusCode.Created, def.StatusCode);
+        var key = (await def.ReadObjectAsync())["key"].S();
+        var notText = await _admin.PostJsonAsync("/api/v1/custom-fields", new { label = "敏感数字", type = "number", sensitive = true });
+        Assert.Equal(HttpStatusCode.BadRequest, notText.StatusCode);
+
+        var created = await CreateAsync(new { kind = "individual", name = "吴护照", customFields = new Dictionary<string, object> { [key] = passport } });
+        var number = created["number"].S();
+        Assert.Equal("E****照", created["customFields"]![key].S()[..1] + "****" + created["customFields"]![key].S()[^1..]);
+        Assert.DoesNotContain("12345678", created.ToJsonString(), StringComparison.Ordinal);
+        var row = await App.WithDbAsync(db => db.Set<Customer>().AsNoTracking().Where(c => c.Number == number)
+            .Select(c => new { c.CustomFieldsJson, c.SensitiveData }).SingleAsync());
+        Assert.DoesNotContain(passport, row.CustomFieldsJson, StringComparison.Ordinal);
+        Assert.DoesNotContain("12345678", row.SensitiveData!, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PatchJsonAsync($"/api/v1/customers/{number}", new { notes = "x" }, "\"1\"")).StatusCode);
+        var revealed = await (await _admin.PostAsync($"/api/v1/customers/{number}/reveal", null)).ReadObjectAsync();
+        Assert.Equal(passport, revealed["customFields"]![key].S());
+        var history = await (await _admin.GetAsync($"/api/v1/customers/{number}/history")).ReadArrayAsync();
+        Assert.DoesNotContain("12345678", history.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_tampered_ciphertext_is_detected_with_a_clear_error()
     {
         var created = await CreateAsync(new { kind = "individual", name = "孙篡改", phones = new[] { new { kind = "mobile", number = Mobile } } });

@@ -353,6 +353,9 @@ namespace Renmai.Data.Migrations.Postgres
                     b.Property<bool>("Required")
                         .HasColumnType("boolean");
 
+                    b.Property<bool>("Sensitive")
+                        .HasColumnType("boolean");
+
                     b.Property<bool>("ShowInList")
                         .HasColumnType("boolean");
 

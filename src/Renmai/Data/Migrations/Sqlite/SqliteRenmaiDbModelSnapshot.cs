@@ -344,6 +344,9 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.Property<bool>("Required")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("Sensitive")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("ShowInList")
                         .HasColumnType("INTEGER");
 

@@ -11,7 +11,7 @@ using Renmai.Data;
 namespace Renmai.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteRenmaiDb))]
-    [Migration("20261123132211_Encryption")]
+    [Migration("20261123134022_Encryption")]
     partial class Encryption
     {
         /// <inheritdoc />
@@ -345,6 +345,9 @@ namespace Renmai.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("Required")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Sensitive")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("ShowInList")

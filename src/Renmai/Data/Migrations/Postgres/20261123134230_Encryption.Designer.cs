@@ -12,7 +12,7 @@ using Renmai.Data;
 namespace Renmai.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresRenmaiDb))]
-    [Migration("20261123132406_Encryption")]
+    [Migration("20261123134230_Encryption")]
     partial class Encryption
     {
         /// <inheritdoc />
@@ -354,6 +354,9 @@ namespace Renmai.Data.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.Property<bool>("Required")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Sensitive")
                         .HasColumnType("boolean");
 
                     b.Property<bool>("ShowInList")

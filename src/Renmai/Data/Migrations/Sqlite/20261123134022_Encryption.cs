@@ -12,6 +12,13 @@ namespace Renmai.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
 
+            migrationBuilder.AddColumn<bool>(
+                name: "Sensitive",
+                table: "CustomFieldDefinitions",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
             // Keep existing phones: they move to the encrypted column as plaintext JSON and are sealed at the next
             // start (KeyMaintenance.SealLegacyRowsAsync, then VACUUM); until then they are read as legacy rows.
             // Native ADD/DROP COLUMN, no table rebuild (a rebuild of a million-row table would be slow).
@@ -52,6 +59,10 @@ namespace Renmai.Data.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "SensitiveIndex");
+
+            migrationBuilder.DropColumn(
+                name: "Sensitive",
+                table: "CustomFieldDefinitions");
 
             migrationBuilder.DropColumn(
                 name: "Sensitive",

@@ -12,6 +12,13 @@ namespace Renmai.Data.Migrations.Postgres
         protected override void Up(MigrationBuilder migrationBuilder)
         {
 
+            migrationBuilder.AddColumn<bool>(
+                name: "Sensitive",
+                table: "CustomFieldDefinitions",
+                type: "boolean",
+                nullable: false,
+                defaultValue: false);
+
             // Keep existing phones: the column becomes the encrypted one; rows still holding plaintext JSON are
             // sealed at the next start (KeyMaintenance.SealLegacyRowsAsync) and read as legacy rows until then.
             migrationBuilder.RenameColumn(name: "Phones", table: "Customers", newName: "Sensitive");
@@ -50,6 +57,10 @@ namespace Renmai.Data.Migrations.Postgres
         {
             migrationBuilder.DropTable(
                 name: "SensitiveIndex");
+
+            migrationBuilder.DropColumn(
+                name: "Sensitive",
+                table: "CustomFieldDefinitions");
 
             migrationBuilder.RenameColumn(name: "Sensitive", table: "Customers", newName: "Phones");
 
