@@ -110,7 +110,17 @@ public static class RenmaiCli
 
     private static async Task<int> ServeAsync(string[] args)
     {
-        var app = await RenmaiApp.BuildAsync(RenmaiApp.CreateBuilder(args));
+        WebApplication app;
+        try
+        {
+            app = await RenmaiApp.BuildAsync(RenmaiApp.CreateBuilder(args));
+        }
+        catch (DataKeyException ex)
+        {
+            // A missing, malformed or readable key file: refuse to start with the reason, not a stack trace.
+            await Console.Error.WriteLineAsync("错误: " + ex.Message);
+            return 1;
+        }
         await app.RunAsync();
         return 0;
     }
