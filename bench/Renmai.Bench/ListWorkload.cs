@@ -142,6 +142,25 @@ internal static class ListWorkload
             Console.WriteLine($"  {result.Requests:N0} requests, {result.RequestsPerSecond:N0} req/s, p50 {result.P50Ms:F2} ms, p99 {result.P99Ms:F2} ms, errors {result.Errors}");
             results.Add(result);
         }
+        if (o.PlainBaseline)
+        {
+            // The cost of encryption: the same list requests on the same rows, sealed (AES-GCM, as stored)
+            // and with the phones column holding the plaintext JSON (the pre-encryption format, which the app
+            // reads without decryption); masking runs in both. Two rounds, alternating, against the drift of
+            // a shared machine.
+            var store = app.Services.GetRequiredService<Renmai.Features.Privacy.SensitiveStore>();
+            for (var round = 1; round <= 2; round++)
+            {
+                var encrypted = await runner.RunAsync($"(e{round}) list — phones encrypted (as stored)", ours, OurList, o.Seed, warmup);
+                Console.WriteLine($"{encrypted.Name}: {encrypted.Requests:N0} requests, p50 {encrypted.P50Ms:F2} ms, p99 {encrypted.P99Ms:F2} ms");
+                results.Add(encrypted);
+                await ConvertAsync(connectionString, store, toPlaintext: true);
+                var plain = await runner.RunAsync($"(f{round}) list — phones not encrypted (no decryption)", ours, OurList, o.Seed, warmup);
+                Console.WriteLine($"{plain.Name}: {plain.Requests:N0} requests, p50 {plain.P50Ms:F2} ms, p99 {plain.P99Ms:F2} ms");
+                results.Add(plain);
+                await ConvertAsync(connectionString, store, toPlaintext: false);
+            }
+        }
         var servePeakMb = Machine.PeakRssMb();
         await app.StopAsync();
         await baseline.StopAsync();
@@ -156,6 +175,46 @@ internal static class ListWorkload
         await File.WriteAllTextAsync(resultFile, report);
         Console.WriteLine($"written to {resultFile}");
         return results.Any(r => r.Errors > 0) ? 1 : 0;
+    }
+
+    /// <summary>
+    /// Benchmark only: rewrites every customer's sealed column as the plaintext phones JSON (the format before
+    /// encryption), or seals it again. The temporary data folder is deleted at the end.
+    /// </summary>
+    private static async Task ConvertAsync(string connectionString, Renmai.Features.Privacy.SensitiveStore store, bool toPlaintext)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var conn = new SqliteConnection(connectionString);
+        await conn.OpenAsync();
+        var rows = new List<(string Id, string Value)>();
+        await using (var read = conn.CreateCommand())
+        {
+            read.CommandText = "SELECT \"Id\", \"Sensitive\" FROM \"Customers\" WHERE \"Sensitive\" IS NOT NULL";
+            await using var r = await read.ExecuteReaderAsync();
+            while (await r.ReadAsync()) rows.Add((r.GetString(0), r.GetString(1)));
+        }
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync();
+        await using var update = conn.CreateCommand();
+        update.Transaction = tx;
+        update.CommandText = "UPDATE \"Customers\" SET \"Sensitive\" = $s WHERE \"Id\" = $id";
+        var ps = update.Parameters.Add("$s", SqliteType.Text);
+        var pid = update.Parameters.Add("$id", SqliteType.Text);
+        foreach (var (id, value) in rows)
+        {
+            var recordId = Guid.Parse(id);
+            ps.Value = toPlaintext
+                ? JsonStorage.Serialize(JsonStorage.Deserialize<Renmai.Features.Privacy.SensitiveValues>(store.Cipher.Open(value, recordId))!.Phones)
+                : store.Cipher.Seal(JsonStorage.Serialize(new Renmai.Features.Privacy.SensitiveValues { Phones = JsonStorage.Deserialize<List<PhoneEntry>>(value)! }), recordId);
+            pid.Value = id;
+            await update.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        await using (var checkpoint = conn.CreateCommand())
+        {
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+        Console.WriteLine($"  {rows.Count:N0} customers {(toPlaintext ? "now hold plaintext phones (benchmark only)" : "sealed again")} in {watch.Elapsed.TotalSeconds:F1} s");
     }
 
     private static void Configure(WebApplicationBuilder b, string folder)
@@ -177,7 +236,7 @@ internal static class ListWorkload
         sb.AppendLine(ci, $"- Commit: {Machine.Commit(repo)}");
         sb.AppendLine(ci, $"- Rows: {rows:N0} customers (SQLite, seed {o.Seed}); {o.Clients} clients, each phase ≤ {o.Seconds} s or {o.MaxRequests:N0} requests after a warm-up");
         if (fillSeconds is { } fs) sb.AppendLine(ci, $"- Demo data fill (bulk writer, customers + contacts): {fs:F1} s, {rows / fs:N0} customers/s");
-        sb.AppendLine(ci, $"- Command: `dotnet run -c Release --project bench/Renmai.Bench -- list --rows {o.Rows} --seconds {o.Seconds} --clients {o.Clients}`");
+        sb.AppendLine(ci, $"- Command: `dotnet run -c Release --project bench/Renmai.Bench -- list --rows {o.Rows} --seconds {o.Seconds} --clients {o.Clients}{(o.PlainBaseline ? " --plain-baseline" : "")}`");
         sb.AppendLine(ci, $"- Renmai: the real app in-process ({ourUrl}, API token auth, admin). Baseline: a bare minimal Kestrel app in the same process ({baseUrl}), one raw SQL query per request (+ a raw COUNT for lists), Microsoft.Data.Sqlite, rows written as JSON.");
         sb.AppendLine(ci, $"- List requests rotate over: {string.Join("; ", Combos.Select(c => c.ApiQuery.Replace(Uri.EscapeDataString("制造业"), "制造业", StringComparison.Ordinal)))}; pages 1–{Pages}, {PageSize} per page. Get-by-number: random existing numbers.");
         sb.AppendLine();
@@ -186,13 +245,13 @@ internal static class ListWorkload
         for (var i = 0; i < r.Count; i++)
         {
             var x = r[i];
-            var pair = i % 2 == 0 && i + 1 < r.Count ? r[i + 1] : null;
+            var pair = i % 2 == 0 && i + 1 < r.Count && i < 4 ? r[i + 1] : null;
             var ratios = pair is null ? " | |" : string.Create(ci, $"{x.RequestsPerSecond / pair.RequestsPerSecond:F2} | {x.P50Ms / pair.P50Ms:F2} |");
             sb.AppendLine(ci, $"| {x.Name} | {x.Requests:N0} | {x.RequestsPerSecond:N0} | {x.P50Ms:F2} | {x.P99Ms:F2} | {x.MaxMs:F1} | {ratios}");
         }
         sb.AppendLine();
         var serving = servePeakMb is { } sp
-            ? string.Create(ci, $"; {sp:N0} MB while serving the four phases (peak reset after the fill).")
+            ? string.Create(ci, $"; {sp:N0} MB while serving (peak reset after the fill).")
             : " (could not reset the peak for the serving phases).";
         sb.AppendLine(ci, $"Peak RSS (VmHWM): {fillPeakMb:N0} MB through setup and fill{serving}");
         sb.AppendLine();
@@ -202,6 +261,19 @@ internal static class ListWorkload
         sb.AppendLine("|---|---|---|");
         sb.AppendLine(ci, $"| list page p99 under 100 ms at 1M customers | p99 {listP99:F1} ms at {rows:N0} rows | {(listP99 < 100 && rows >= 1_000_000 ? "PASS" : rows < 1_000_000 ? "n/a (fewer rows)" : "FAIL")} |");
         sb.AppendLine(ci, $"| get-by-number throughput at least half of the baseline's | {r[2].RequestsPerSecond:N0} vs {r[3].RequestsPerSecond:N0} req/s = {getRatio:F2} | {(getRatio >= 0.5 ? "PASS" : "FAIL")} |");
+        if (r.Count >= 8)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Cost of encryption on the list page (phases e/f: the same requests on the same rows, phones sealed vs stored as plaintext JSON; masking in both; two alternating rounds):");
+            sb.AppendLine();
+            sb.AppendLine("| Round | p50 encrypted | p50 plain | p99 encrypted | p99 plain | p99 ratio | req/s encrypted | req/s plain |");
+            sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            for (var k = 4; k + 1 < r.Count; k += 2)
+            {
+                var (enc, plain) = (r[k], r[k + 1]);
+                sb.AppendLine(ci, $"| {(k - 2) / 2} | {enc.P50Ms:F2} | {plain.P50Ms:F2} | {enc.P99Ms:F2} | {plain.P99Ms:F2} | {enc.P99Ms / plain.P99Ms:F2} | {enc.RequestsPerSecond:N0} | {plain.RequestsPerSecond:N0} |");
+            }
+        }
         if (r.Any(x => x.Errors > 0)) sb.AppendLine().AppendLine(ci, $"Errors: {string.Join(", ", r.Where(x => x.Errors > 0).Select(x => $"{x.Name}: {x.Errors}"))}");
         return sb.ToString();
     }

@@ -7,7 +7,7 @@ using Renmai.Bench;
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Renmai.Bench list [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep]");
+    Console.Error.WriteLine("usage: Renmai.Bench list [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
     return 2;
 }
 return options.Workload switch
@@ -35,6 +35,8 @@ namespace Renmai.Bench
         /// <summary>Reuse (or keep) this data folder instead of a fresh temporary one.</summary>
         public string? DataFolder { get; private set; }
         public bool Keep { get; private set; }
+        /// <summary>list: also measure the list page on the same rows with phones stored unencrypted (the cost of encryption).</summary>
+        public bool PlainBaseline { get; private set; }
 
         public static BenchOptions? Parse(string[] args)
         {
@@ -53,6 +55,7 @@ namespace Renmai.Bench
                     case "--seed": o.Seed = NextInt(); break;
                     case "--data": o.DataFolder = Next(); break;
                     case "--keep": o.Keep = true; break;
+                    case "--plain-baseline": o.PlainBaseline = true; break;
                     default: return null;
                 }
             }

@@ -52,7 +52,7 @@ public sealed class CustomerLifecycleTest(SeededServer server, BrowserFixture br
         Assert.Equal("company", saved.GetProperty("kind").GetString(), ignoreCase: true);
         Assert.Equal(uscc, saved.GetProperty("uscc").GetString());
         Assert.Equal(Industry, saved.GetProperty("industry").GetString());
-        Assert.Equal("13812345678", saved.GetProperty("phones")[0].GetProperty("number").GetString());
+        Assert.Equal("138****5678", saved.GetProperty("phones")[0].GetProperty("number").GetString()); // masked on read (ADR 0013)
 
         // 2. Two contacts on the detail page.
         await page.OpenTabAsync("联系人");

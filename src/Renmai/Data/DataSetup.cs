@@ -37,17 +37,22 @@ public static class DataSetup
     {
         services.AddSingleton(storage);
         services.TryAddSingletonTimeProvider();
+        // Keys are loaded (or created) now: a missing or unsafe key file stops the start with a clear message.
+        var keys = Renmai.Features.Privacy.DataKeyRing.LoadOrCreate(storage.DataFolder);
+        services.AddSingleton(keys);
+        services.AddSingleton<Renmai.Features.Privacy.SensitiveCipher>();
+        services.AddSingleton<Renmai.Features.Privacy.SensitiveStore>();
         services.AddSingleton<HistoryInterceptor>();
         if (storage.Provider == DatabaseProvider.Postgres)
         {
             services.AddPooledDbContextFactory<PostgresRenmaiDb>((sp, o) => ConfigurePostgres(o, storage.ConnectionString)
-                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>()));
+                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>(), Renmai.Features.Privacy.SensitiveMaterializer.Instance));
             services.AddSingleton<IDbContextFactory<RenmaiDb>, RenmaiDbFactory<PostgresRenmaiDb>>();
         }
         else
         {
             services.AddPooledDbContextFactory<SqliteRenmaiDb>((sp, o) => ConfigureSqlite(o, storage.ConnectionString)
-                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>()));
+                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>(), Renmai.Features.Privacy.SensitiveMaterializer.Instance));
             services.AddSingleton<IDbContextFactory<RenmaiDb>, RenmaiDbFactory<SqliteRenmaiDb>>();
         }
         // Identity's stores want a scoped context.
@@ -78,6 +83,7 @@ public static class DataSetup
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
         }
         await db.Database.MigrateAsync(ct);
+        await Renmai.Features.Privacy.KeyMaintenance.SealLegacyRowsAsync(services, ct);
     }
 }
 

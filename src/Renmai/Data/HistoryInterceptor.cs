@@ -12,13 +12,15 @@ namespace Renmai.Data;
 /// <see cref="ChangeRecord"/> per changed field, so every path (UI, API, CLI, import,
 /// automation) gets history without remembering to write it.
 /// </summary>
-public sealed class HistoryInterceptor(TimeProvider clock) : SaveChangesInterceptor
+public sealed class HistoryInterceptor(TimeProvider clock, Renmai.Features.Privacy.SensitiveStore sensitive) : SaveChangesInterceptor
 {
     private static readonly HashSet<string> Bookkeeping =
     [
         nameof(AuditableEntity.Id), nameof(AuditableEntity.CreatedAt), nameof(AuditableEntity.CreatedBy),
         nameof(AuditableEntity.UpdatedAt), nameof(AuditableEntity.UpdatedBy), nameof(AuditableEntity.UpdatedVia),
         nameof(AuditableEntity.DeletedAt), nameof(AuditableEntity.DeletedBy), nameof(AuditableEntity.Version),
+        // Ciphertext never goes into history; the masked per-field lines come from SensitiveStore.
+        nameof(Renmai.Features.Privacy.IHasSensitiveData.SensitiveData),
     ];
 
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
@@ -41,6 +43,7 @@ public sealed class HistoryInterceptor(TimeProvider clock) : SaveChangesIntercep
             if (entry.State is EntityState.Modified or EntityState.Deleted)
                 throw new InvalidOperationException($"{entry.Metadata.ClrType.Name} is append-only: it cannot be changed or deleted.");
         }
+        var sensitiveChanges = sensitive.SealChanges(db);
         var now = clock.GetUtcNow().UtcDateTime;
         var actor = db.Actor;
         var records = new List<ChangeRecord>();
@@ -58,6 +61,7 @@ public sealed class HistoryInterceptor(TimeProvider clock) : SaveChangesIntercep
                     break;
                 case EntityState.Modified:
                     var changes = FieldChanges(entry).ToList();
+                    if (sensitiveChanges.TryGetValue(e, out var masked)) changes.AddRange(masked);
                     var deletedProp = entry.Property(nameof(AuditableEntity.DeletedAt));
                     var deleteChanged = deletedProp.IsModified && (deletedProp.OriginalValue is null) != (e.DeletedAt is null);
                     // Saving identical values is not a change: no version bump, no history line. Quiet

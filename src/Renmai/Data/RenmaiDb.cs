@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Renmai.Features.Users;
 
 namespace Renmai.Data;
@@ -16,6 +17,15 @@ public abstract class RenmaiDb(DbContextOptions options)
     public Actor Actor { get; set; } = Actor.System;
 
     public abstract bool IsPostgres { get; }
+
+    private Renmai.Features.Privacy.SensitiveStore? _sensitive;
+
+    /// <summary>The app's sensitive-data store (its keys), for the materialisation interceptor.</summary>
+    internal Renmai.Features.Privacy.SensitiveStore Sensitive => _sensitive ??=
+        this.GetService<Microsoft.EntityFrameworkCore.Infrastructure.IDbContextOptions>()
+            .FindExtension<Microsoft.EntityFrameworkCore.Infrastructure.CoreOptionsExtension>()?.ApplicationServiceProvider
+            ?.GetService<Renmai.Features.Privacy.SensitiveStore>()
+        ?? throw new InvalidOperationException("No SensitiveStore in the application services.");
 
     // Contexts are pooled: a returned context must not carry its last user into the next lease.
     public override void Dispose()

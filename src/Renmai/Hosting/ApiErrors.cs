@@ -35,6 +35,7 @@ public sealed class ApiErrors(IProblemDetailsService problems) : IExceptionHandl
             ConcurrencyConflictException => (StatusCodes.Status412PreconditionFailed, "记录已被他人修改"),
             PreconditionRequiredException => (StatusCodes.Status428PreconditionRequired, "缺少版本号"),
             Renmai.Features.Pool.PoolRuleException => (StatusCodes.Status409Conflict, "不符合公海规则"),
+            Renmai.Features.Privacy.SensitiveDataException => (StatusCodes.Status500InternalServerError, "敏感数据校验失败"),
             _ => (0, ""),
         };
         if (status == 0) return false;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Renmai.Data;
 using Renmai.Features.Customers;
+using Renmai.Features.Privacy;
 using Renmai.Features.Users;
 
 namespace Renmai.Hosting;
@@ -11,7 +12,7 @@ namespace Renmai.Hosting;
 /// </summary>
 public static class RenmaiCli
 {
-    private static readonly HashSet<string> Subcommands = ["migrate", "user", "team", "token", "demo-data", "--help", "-h", "-?", "help", "--version"];
+    private static readonly HashSet<string> Subcommands = ["migrate", "user", "team", "token", "demo-data", "keys", "--help", "-h", "-?", "help", "--version"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -113,12 +114,49 @@ public static class RenmaiCli
         }));
         root.Subcommands.Add(demo);
 
+        var rotateIndex = new Option<bool>("--index") { Description = "同时轮换检索索引密钥 (also rotate the blind-index key)" };
+        var rotate = new Command("rotate", "轮换数据加密密钥：添加新密钥、分批重新加密、完成后停用旧密钥；中断后可重新运行 (rotate keys; safe to re-run)") { rotateIndex };
+        rotate.SetAction(async (pr, ct) => await Guarded(async () =>
+        {
+            var folder = RenmaiStorage.From(RenmaiApp.CreateBuilder([]).Configuration).DataFolder;
+            KeyMaintenance.BeginRotation(folder, pr.GetValue(rotateIndex), Console.Out);
+            await using (var app = await BuildAsync(ct))
+            {
+                var (rows, indexed) = await KeyMaintenance.ReencryptAsync(app.Services, Console.Out, ct);
+                Console.WriteLine($"重新加密 {rows:N0} 行，重算索引 {indexed:N0} 条记录。");
+                await app.Services.GetRequiredService<Renmai.Features.Audit.AuditLog>().WriteAsync(Renmai.Features.Audit.AuditActions.KeysRotated, true, null,
+                    null, "系统（命令行）", app.Services.GetRequiredService<DataKeyRing>().ActiveDataKeyId, $"重新加密 {rows} 行，重算索引 {indexed} 条", ct);
+            }
+            KeyMaintenance.RetireOldKeys(folder, Console.Out);
+            Console.WriteLine("密钥轮换完成。请备份新的密钥文件，并重启服务器 (restart the server to load the new key).");
+        }));
+        var status = new Command("status", "显示密钥及使用每个密钥的行数 (key ids and rows per key)");
+        status.SetAction(async (_, ct) => await Guarded(async () =>
+        {
+            await using var app = await BuildAsync(ct);
+            var keys = app.Services.GetRequiredService<DataKeyRing>();
+            Console.WriteLine($"密钥来源: {(keys.FromEnvironment ? "环境变量 " + DataKeyRing.EnvironmentVariable : keys.FilePath)}");
+            foreach (var (what, id, rows, active) in await KeyMaintenance.StatusAsync(app.Services, ct))
+                Console.WriteLine($"{what}\t{id}\t{rows}\t{(active ? "当前" : "")}");
+        }));
+        root.Subcommands.Add(new Command("keys", "加密密钥 (encryption keys)") { rotate, status });
+
         return await root.Parse(args).InvokeAsync();
     }
 
     private static async Task<int> ServeAsync(string[] args)
     {
-        var app = await RenmaiApp.BuildAsync(RenmaiApp.CreateBuilder(args));
+        WebApplication app;
+        try
+        {
+            app = await RenmaiApp.BuildAsync(RenmaiApp.CreateBuilder(args));
+        }
+        catch (DataKeyException ex)
+        {
+            // A missing, malformed or readable key file: refuse to start with the reason, not a stack trace.
+            await Console.Error.WriteLineAsync("错误: " + ex.Message);
+            return 1;
+        }
         await app.RunAsync();
         return 0;
     }
@@ -154,7 +192,8 @@ public static class RenmaiCli
             foreach (var (field, messages) in ex.Errors.Fields)
                 await Console.Error.WriteLineAsync($"错误 {field}: {string.Join("；", messages)}");
         }
-        catch (Exception ex) when (ex is NotFoundException or ForbiddenException or ArgumentException or InvalidOperationException)
+        catch (Exception ex) when (ex is NotFoundException or ForbiddenException or ArgumentException or InvalidOperationException
+            or DataKeyException or SensitiveDataException)
         {
             await Console.Error.WriteLineAsync("错误: " + ex.Message);
         }

@@ -57,6 +57,8 @@ public static class AuditActions
     public const string EmailChanged = "account.email_changed";
     public const string PhoneChanged = "account.phone_changed";
     public const string SessionsEnded = "sessions.ended";
+    public const string SensitiveRevealed = "sensitive.revealed";
+    public const string KeysRotated = "keys.rotated";
 
     public static string Label(string action) => action switch
     {
@@ -89,6 +91,8 @@ public static class AuditActions
         EmailChanged => "修改邮箱",
         PhoneChanged => "修改手机号",
         SessionsEnded => "结束全部登录会话",
+        SensitiveRevealed => "查看敏感信息",
+        KeysRotated => "轮换加密密钥",
         _ => action,
     };
 }

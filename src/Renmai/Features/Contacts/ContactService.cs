@@ -25,7 +25,8 @@ public sealed class ContactForm
     public static ContactForm From(Contact c) => new()
     {
         Id = c.Id, Name = c.Name, Gender = c.Gender, Title = c.Title, Department = c.Department, Role = c.Role,
-        Phones = c.Phones.Select(p => new PhoneEntry { Kind = p.Kind, Number = p.Number, Note = p.Note }).ToList(),
+        // Masked on every read (ADR 0013); the customer's reveal returns the contacts' plaintext phones.
+        Phones = Privacy.Masking.Phones(c.Phones),
         Email = c.Email, WeChat = c.WeChat, BirthDate = c.BirthDate, IsPrimary = c.IsPrimary, Notes = c.Notes, Version = c.Version,
     };
 }
@@ -62,10 +63,12 @@ public sealed class ContactService(IDbContextFactory<RenmaiDb> dbs, CurrentActor
     {
         var actor = await current.RequireAsync();
         EnsureCanWrite(actor);
-        Validate(form);
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.Actor = actor;
         var contact = await FindAsync(db, actor, customerNumber, contactId, ct);
+        // Untouched masked phones keep their stored numbers.
+        Privacy.Masking.RestorePhones(form.Phones, contact.Phones);
+        Validate(form);
         if (contact.Version != form.Version)
             throw new ConcurrencyConflictException($"联系人“{contact.Name}”已被 {contact.UpdatedBy} 修改，请刷新后重试。", ContactForm.From(contact));
         Apply(contact, form);

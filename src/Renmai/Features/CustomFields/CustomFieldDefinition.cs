@@ -19,6 +19,9 @@ public sealed class CustomFieldDefinition : AuditableEntity
     public bool ShowInList { get; set; } = true;
     public string? HelpText { get; set; }
 
+    /// <summary>Text fields only, chosen at creation: values are stored encrypted with the phones and shown masked (ADR 0012).</summary>
+    public bool Sensitive { get; set; }
+
     public override string ToString() => "自定义字段 " + Label;
 }
 

@@ -17,6 +17,8 @@ public sealed class CustomFieldInput
     public int SortOrder { get; set; }
     public bool ShowInList { get; set; } = true;
     public string? HelpText { get; set; }
+    /// <summary>Only for text fields, only at creation (existing values would stay in plaintext otherwise).</summary>
+    public bool Sensitive { get; set; }
 }
 
 /// <summary>Admin-defined customer fields: definitions, and validation of values against them.</summary>
@@ -38,7 +40,8 @@ public sealed class CustomFieldService(IDbContextFactory<RenmaiDb> dbs, CurrentA
         var keys = await db.Set<CustomFieldDefinition>().IgnoreQueryFilters().Select(d => d.Key).ToListAsync(ct);
         var next = keys.Select(k => int.TryParse(k.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0)
             .DefaultIfEmpty(0).Max() + 1;
-        var def = new CustomFieldDefinition { Key = "cf" + next.ToString(CultureInfo.InvariantCulture) };
+        if (input.Sensitive && input.Type != CustomFieldType.Text) throw Invalid("sensitive", "只有文本字段可以标记为敏感信息");
+        var def = new CustomFieldDefinition { Key = "cf" + next.ToString(CultureInfo.InvariantCulture), Sensitive = input.Sensitive };
         Apply(def, input);
         db.Add(def);
         await db.SaveChangesAsync(ct);
@@ -54,6 +57,7 @@ public sealed class CustomFieldService(IDbContextFactory<RenmaiDb> dbs, CurrentA
         var def = await db.Set<CustomFieldDefinition>().SingleOrDefaultAsync(d => d.Key == key, ct)
             ?? throw new NotFoundException($"自定义字段 {key} 不存在");
         if (def.Type != input.Type) throw Invalid("type", "字段类型创建后不能修改（已有数据会失效），请新建字段");
+        if (def.Sensitive != input.Sensitive) throw Invalid("sensitive", "“敏感信息”只能在创建字段时设置，请新建字段");
         Apply(def, input);
         await db.SaveChangesAsync(ct);
         return def;

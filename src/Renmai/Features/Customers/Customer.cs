@@ -2,11 +2,12 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Renmai.Data;
 using Renmai.Features.Classification;
+using Renmai.Features.Privacy;
 
 namespace Renmai.Features.Customers;
 
 /// <summary>A customer (R1): an individual or a company, keyed for humans by <see cref="Number"/>.</summary>
-public sealed class Customer : AuditableEntity, ICustomerOwned
+public sealed class Customer : AuditableEntity, ICustomerOwned, IHasSensitiveData
 {
     /// <summary>客户编号, e.g. KH000123. Assigned once on creation, never changed.</summary>
     public string Number { get; set; } = "";
@@ -23,7 +24,7 @@ public sealed class Customer : AuditableEntity, ICustomerOwned
     public string? Interests { get; set; }
     public List<Anniversary> Anniversaries { get; set; } = [];
 
-    // Reachability.
+    // Reachability. Phones are sensitive: not mapped, stored encrypted in SensitiveData (ADR 0012).
     public List<PhoneEntry> Phones { get; set; } = [];
     public string? Email { get; set; }
     public List<SocialAccount> SocialAccounts { get; set; } = [];
@@ -41,6 +42,34 @@ public sealed class Customer : AuditableEntity, ICustomerOwned
     public string? MarketPosition { get; set; }
     /// <summary>统一社会信用代码 (18 chars, GB 32100-2015 checksum).</summary>
     public string? Uscc { get; set; }
+
+    // Sensitive categories (R12.6), off unless enabled in PrivacySettings; stored encrypted.
+    /// <summary>身份证号 (individuals; GB 11643 checksum).</summary>
+    public string? IdNumber { get; set; }
+    /// <summary>开户银行 (companies).</summary>
+    public string? BankName { get; set; }
+    /// <summary>银行账号 (companies).</summary>
+    public string? BankAccount { get; set; }
+
+    /// <summary>The encrypted envelope of phones, ID number and bank account.</summary>
+    public string? SensitiveData { get; set; }
+    public string? SensitiveSnapshot { get; set; }
+    Guid IHasSensitiveData.IndexCustomerId => Id;
+
+    /// <summary>Values of custom fields marked sensitive (not in <see cref="CustomFieldsJson"/>).</summary>
+    public Dictionary<string, string> SensitiveCustomFields { get; set; } = [];
+
+    public SensitiveValues ReadSensitive() => new()
+    {
+        Phones = Phones, IdNumber = IdNumber, BankName = BankName, BankAccount = BankAccount,
+        CustomFields = SensitiveCustomFields.Count == 0 ? null : new SortedDictionary<string, string>(SensitiveCustomFields, StringComparer.Ordinal).ToDictionary(),
+    };
+
+    public void WriteSensitive(SensitiveValues values)
+    {
+        Phones = values.Phones; IdNumber = values.IdNumber; BankName = values.BankName; BankAccount = values.BankAccount;
+        SensitiveCustomFields = values.CustomFields ?? [];
+    }
 
     // Needs (R1.4).
     public string? ProductsOfInterest { get; set; }
@@ -151,7 +180,13 @@ internal sealed class CustomerMapping : IEntityTypeConfiguration<Customer>
         b.Property(c => c.District).HasMaxLength(30);
         b.Property(c => c.TagsText).HasMaxLength(1000);
         b.Property(c => c.CustomFieldsJson).IsJsonDocument();
-        b.Property(c => c.Phones).HasJsonListConversion();
+        b.Ignore(c => c.Phones);
+        b.Ignore(c => c.IdNumber);
+        b.Ignore(c => c.BankName);
+        b.Ignore(c => c.BankAccount);
+        b.Ignore(c => c.SensitiveSnapshot);
+        b.Ignore(c => c.SensitiveCustomFields);
+        b.Property(c => c.SensitiveData).HasColumnName("Sensitive");
         b.Property(c => c.SocialAccounts).HasJsonListConversion();
         b.Property(c => c.Anniversaries).HasJsonListConversion();
         b.Property(c => c.PoolId).NotInHistory();

@@ -24,7 +24,7 @@ public static class CustomerFieldLabels
         ["CreditLimitFen"] = "信用额度", ["CreditNotes"] = "信用备注", ["RiskLevel"] = "风险等级", ["Type"] = "客户类型",
         ["PartnerField"] = "伙伴领域", ["LeadSource"] = "客户来源", ["Intent"] = "意向度", ["Stage"] = "生命周期",
         ["ValueTier"] = "价值分层", ["Potential"] = "潜力", ["Region"] = "区域", ["TagsText"] = "标签", ["Notes"] = "备注",
-        ["OwnerId"] = "负责人",
+        ["OwnerId"] = "负责人", ["IdNumber"] = "身份证号", ["BankName"] = "开户银行", ["BankAccount"] = "银行账号",
     };
 
     private static readonly Dictionary<string, string> ContactLabels = new(StringComparer.Ordinal)
@@ -65,7 +65,8 @@ public static class CustomerFieldLabels
         if (field.EndsWith("Fen", StringComparison.Ordinal) && long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var fen))
             return Yuan(fen);
         if (propertyType == typeof(bool)) return raw.Equals("true", StringComparison.OrdinalIgnoreCase) ? "是" : "否";
-        if (propertyType == typeof(List<PhoneEntry>)) return Phones(raw);
+        // Sensitive fields are recorded masked (ADR 0012), never as JSON or plaintext.
+        if (propertyType == typeof(List<PhoneEntry>)) return raw.StartsWith('[') ? Phones(raw) : raw;
         if (propertyType == typeof(List<SocialAccount>))
             return string.Join("；", Parse<SocialAccount>(raw).Select(s => ClassificationLabels.Of(s.Kind) + " " + s.Account));
         if (propertyType == typeof(List<Anniversary>))

@@ -36,6 +36,12 @@ public sealed class CustomerForm
     public string? MainBusiness { get; set; }
     public string? MarketPosition { get; set; }
     public string? Uscc { get; set; }
+    /// <summary>身份证号; only when the admin enabled ID numbers (PrivacySettings). Masked on read.</summary>
+    public string? IdNumber { get; set; }
+    /// <summary>开户银行; only when bank accounts are enabled.</summary>
+    public string? BankName { get; set; }
+    /// <summary>银行账号; only when bank accounts are enabled. Masked on read.</summary>
+    public string? BankAccount { get; set; }
     public string? ProductsOfInterest { get; set; }
     public long? BudgetMinFen { get; set; }
     public long? BudgetMaxFen { get; set; }
@@ -76,32 +82,72 @@ public sealed class CustomerForm
         SocialAccounts = c.SocialAccounts, Province = c.Province, City = c.City, District = c.District,
         Street = c.Street, RegisteredAddress = c.RegisteredAddress, Industry = c.Industry, StaffCount = c.StaffCount,
         AnnualRevenueFen = c.AnnualRevenueFen, MainBusiness = c.MainBusiness, MarketPosition = c.MarketPosition,
-        Uscc = c.Uscc, ProductsOfInterest = c.ProductsOfInterest, BudgetMinFen = c.BudgetMinFen,
+        Uscc = c.Uscc, IdNumber = c.IdNumber, BankName = c.BankName, BankAccount = c.BankAccount,
+        ProductsOfInterest = c.ProductsOfInterest, BudgetMinFen = c.BudgetMinFen,
         BudgetMaxFen = c.BudgetMaxFen, Urgency = c.Urgency, DecisionProcess = c.DecisionProcess,
         CreditLimitFen = c.CreditLimitFen, CreditNotes = c.CreditNotes, RiskLevel = c.RiskLevel, Type = c.Type,
         PartnerField = c.PartnerField, LeadSource = c.LeadSource, Intent = c.Intent, Stage = c.Stage,
         ValueTier = c.ValueTier, Potential = c.Potential, Region = c.Region, Tags = [.. c.Tags], Notes = c.Notes,
-        CustomFields = JsonNode.Parse(string.IsNullOrEmpty(c.CustomFieldsJson) ? "{}" : c.CustomFieldsJson) as JsonObject ?? [],
+        CustomFields = WithSensitive(JsonNode.Parse(string.IsNullOrEmpty(c.CustomFieldsJson) ? "{}" : c.CustomFieldsJson) as JsonObject ?? [], c.SensitiveCustomFields),
+        SensitiveCustomFieldKeys = [.. c.SensitiveCustomFields.Keys],
         OwnerId = c.OwnerId, Version = c.Version, CreatedAt = c.CreatedAt, CreatedBy = c.CreatedBy,
         UpdatedAt = c.UpdatedAt, UpdatedBy = c.UpdatedBy,
     };
 
-    /// <summary>Copies the editable fields onto the entity (already validated and normalised).</summary>
-    internal void ApplyTo(Customer c, JsonObject customFields)
+    /// <summary>Keys of custom-field values that come from the encrypted column (masked by <see cref="Mask"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public List<string> SensitiveCustomFieldKeys { get; set; } = [];
+
+    private static JsonObject WithSensitive(JsonObject fields, Dictionary<string, string> sensitive)
     {
+        foreach (var (k, v) in sensitive) fields[k] = v;
+        return fields;
+    }
+
+    /// <summary>Copies the editable fields onto the entity (already validated and normalised).</summary>
+    internal void ApplyTo(Customer c, JsonObject customFields, IReadOnlyCollection<string>? sensitiveKeys = null)
+    {
+        // Values of sensitive custom fields go to the encrypted column, never into CustomFieldsJson.
+        var sensitive = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (sensitiveKeys is { Count: > 0 })
+        {
+            customFields = (JsonObject)customFields.DeepClone();
+            foreach (var key in sensitiveKeys)
+            {
+                if (customFields[key] is JsonValue v && v.TryGetValue<string>(out var text)) sensitive[key] = text;
+                customFields.Remove(key);
+            }
+        }
+        c.SensitiveCustomFields = sensitive;
         c.Kind = Kind; c.Name = Name; c.Gender = Gender; c.BirthDate = BirthDate; c.BirthCalendar = BirthCalendar;
         c.Age = Age; c.Title = Title; c.DecisionRole = DecisionRole; c.Interests = Interests;
         c.Anniversaries = Copy(Anniversaries); c.Phones = Copy(Phones); c.Email = Email;
         c.SocialAccounts = Copy(SocialAccounts); c.Province = Province; c.City = City; c.District = District;
         c.Street = Street; c.RegisteredAddress = RegisteredAddress; c.Industry = Industry; c.StaffCount = StaffCount;
         c.AnnualRevenueFen = AnnualRevenueFen; c.MainBusiness = MainBusiness; c.MarketPosition = MarketPosition;
-        c.Uscc = Uscc; c.ProductsOfInterest = ProductsOfInterest; c.BudgetMinFen = BudgetMinFen;
+        c.Uscc = Uscc; c.IdNumber = IdNumber; c.BankName = BankName; c.BankAccount = BankAccount;
+        c.ProductsOfInterest = ProductsOfInterest; c.BudgetMinFen = BudgetMinFen;
         c.BudgetMaxFen = BudgetMaxFen; c.Urgency = Urgency; c.DecisionProcess = DecisionProcess;
         c.CreditLimitFen = CreditLimitFen; c.CreditNotes = CreditNotes; c.RiskLevel = RiskLevel; c.Type = Type;
         c.PartnerField = PartnerField; c.LeadSource = LeadSource; c.Intent = Intent; c.Stage = Stage;
         c.ValueTier = ValueTier; c.Potential = Potential; c.Region = Region; c.Tags = Tags; c.Notes = Notes;
         c.CustomFieldsJson = customFields.ToJsonString(JsonStorage.Options);
     }
+
+    /// <summary>Masks the sensitive values in place (every read path; ADR 0013) and hides disabled categories.</summary>
+    public CustomerForm Mask(Privacy.PrivacySettings privacy)
+    {
+        Phones = Privacy.Masking.Phones(Phones);
+        IdNumber = privacy.IdNumbersEnabled ? Privacy.Masking.IdNumber(IdNumber) : null;
+        BankAccount = privacy.BankAccountsEnabled ? Privacy.Masking.BankAccount(BankAccount) : null;
+        if (!privacy.BankAccountsEnabled) BankName = null;
+        foreach (var key in SensitiveCustomFieldKeys)
+            if (CustomFields[key] is JsonValue v && v.TryGetValue<string>(out var text)) CustomFields[key] = Privacy.Masking.Text(text);
+        return this;
+    }
+
+    /// <summary>True when a sensitive value is shown masked (the UI offers 显示).</summary>
+    public bool HasMaskedValues => Phones.Any(p => Privacy.Masking.IsMasked(p.Number)) || Privacy.Masking.IsMasked(IdNumber) || Privacy.Masking.IsMasked(BankAccount);
 
     private static List<T> Copy<T>(List<T> list) => JsonStorage.Deserialize<List<T>>(JsonStorage.Serialize(list)) ?? [];
 }

@@ -5,6 +5,8 @@ using Renmai.Features.Audit;
 using Renmai.Features.Classification;
 using Renmai.Features.Contacts;
 using Renmai.Features.CustomFields;
+using Renmai.Features.Privacy;
+using Renmai.Features.Settings;
 using Renmai.Features.Users;
 
 namespace Renmai.Features.Customers;
@@ -14,7 +16,7 @@ namespace Renmai.Features.Customers;
 /// and the record-scope check are the same on every path.
 /// </summary>
 public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, TimeProvider clock, SqliteCustomerReader sqliteReader,
-    AuditLog audit, IHttpContextAccessor http)
+    AppSettings settings, SensitiveCipher cipher, AuditLog audit, IHttpContextAccessor http)
 {
     // ---- Record scope -------------------------------------------------------------------------
 
@@ -63,9 +65,18 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         {
             var text = Validators.ToHalfWidth(query.Q).Trim();
             var upper = text.ToUpperInvariant();
-            q = q.Where(c => c.Number == upper || c.Name.Contains(text) || (c.Email != null && c.Email.Contains(text))
-                || (c.Uscc != null && c.Uscc.StartsWith(upper))
-                || db.Set<Contact>().Any(k => k.CustomerId == c.Id && k.Name.Contains(text)));
+            // Phones, ID and bank numbers are encrypted: exact lookups go through the blind index (ADR 0012).
+            var (kinds, hashes) = SensitiveLookup.Hashes(cipher, text);
+            // Uncorrelated: the database reads the few matching index rows once, not once per customer.
+            var byHash = db.Set<SensitiveIndexEntry>().Where(x => kinds.Contains(x.Kind) && hashes.Contains(x.Hash)).Select(x => x.CustomerId);
+            q = hashes.Count == 0
+                ? q.Where(c => c.Number == upper || c.Name.Contains(text) || (c.Email != null && c.Email.Contains(text))
+                    || (c.Uscc != null && c.Uscc.StartsWith(upper))
+                    || db.Set<Contact>().Any(k => k.CustomerId == c.Id && k.Name.Contains(text)))
+                : q.Where(c => c.Number == upper || c.Name.Contains(text) || (c.Email != null && c.Email.Contains(text))
+                    || (c.Uscc != null && c.Uscc.StartsWith(upper))
+                    || db.Set<Contact>().Any(k => k.CustomerId == c.Id && k.Name.Contains(text))
+                    || byHash.Contains(c.Id));
         }
         foreach (var f in query.Filters)
         {
@@ -86,7 +97,8 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).Select(c => c.Id);
         var items = await CustomerColumns.ApplySort(db.Set<Customer>().AsNoTracking().Where(c => pageIds.Contains(c.Id)), sortCol!, descending)
             .ToListAsync(ct);
-        return new PagedResult<CustomerForm>(items.Select(CustomerForm.From).ToList(), total);
+        var privacy = await settings.GetAsync<PrivacySettings>(ct);
+        return new PagedResult<CustomerForm>(items.Select(c => CustomerForm.From(c).Mask(privacy)).ToList(), total);
     }
 
     public async Task<CustomerForm> GetAsync(string number, CancellationToken ct = default)
@@ -97,11 +109,51 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             var key = CustomerNumbers.Normalize(number);
             var found = sqliteReader.Find(key, all: true, owner: null);
             if (found is null || !CanSee(actor, found.OwnerId)) throw new NotFoundException($"客户 {key} 不存在");
-            return CustomerForm.From(found);
+            return await MaskedAsync(found, ct);
         }
         await using var db = await dbs.CreateDbContextAsync(ct);
-        return CustomerForm.From(await FindVisibleAsync(db, actor, number, ct));
+        return await MaskedAsync(await FindVisibleAsync(db, actor, number, ct), ct);
     }
+
+    /// <summary>
+    /// The plaintext sensitive values of one customer and its contacts, for a user whose record scope
+    /// includes it (auditors may not); every reveal is written to the audit log.
+    /// </summary>
+    public async Task<RevealedValues> RevealAsync(string number, string? field = null, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        if (actor.IsInRole(Roles.Auditor) && actor.Roles.Count == 1) throw new ForbiddenException("审计员不能查看敏感信息明文");
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var customer = await FindVisibleAsync(db, actor, number, ct);
+        var privacy = await settings.GetAsync<PrivacySettings>(ct);
+        var contacts = await db.Set<Contact>().AsNoTracking().Where(k => k.CustomerId == customer.Id)
+            .OrderByDescending(k => k.IsPrimary).ThenBy(k => k.CreatedAt).ToListAsync(ct);
+        var result = new RevealedValues
+        {
+            Number = customer.Number,
+            Phones = customer.Phones,
+            IdNumber = privacy.IdNumbersEnabled ? customer.IdNumber : null,
+            BankName = privacy.BankAccountsEnabled ? customer.BankName : null,
+            BankAccount = privacy.BankAccountsEnabled ? customer.BankAccount : null,
+            CustomFields = customer.SensitiveCustomFields,
+            Contacts = contacts.Where(k => k.Phones.Count > 0).Select(k => new RevealedContact(k.Id, k.Name, k.Phones)).ToList(),
+        };
+        var fields = new List<string>();
+        if (result.Phones.Count > 0 || result.Contacts.Count > 0) fields.Add("电话");
+        if (result.IdNumber is not null) fields.Add("身份证号");
+        if (result.BankAccount is not null) fields.Add("银行账号");
+        if (result.CustomFields.Count > 0) fields.Add("敏感自定义字段");
+        var detail = "查看明文：" + (string.IsNullOrWhiteSpace(field) ? string.Join("、", fields.DefaultIfEmpty("（无敏感信息）")) : field)
+            + (actor.Source == ChangeSource.Api ? "（API）" : "");
+        await audit.WriteAsync(AuditActions.SensitiveRevealed, true, http.HttpContext, actor.UserId, actor.Name, customer.Number, detail, ct);
+        return result;
+    }
+
+    private static List<string> SensitiveKeys(IEnumerable<CustomFieldDefinition> defs) =>
+        [.. defs.Where(d => d.Sensitive && d.Type == CustomFieldType.Text).Select(d => d.Key)];
+
+    private async Task<CustomerForm> MaskedAsync(Customer c, CancellationToken ct) =>
+        CustomerForm.From(c).Mask(await settings.GetAsync<PrivacySettings>(ct));
 
     /// <summary>The change timeline of a customer and its contacts, newest first.</summary>
     public async Task<List<ChangeRecord>> HistoryAsync(string number, int take = 500, CancellationToken ct = default)
@@ -122,7 +174,8 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         var total = await q.CountAsync(ct);
         var items = await q.OrderByDescending(c => c.DeletedAt).ThenBy(c => c.Id)
             .Skip((Math.Max(page, 1) - 1) * pageSize).Take(pageSize).ToListAsync(ct);
-        return new PagedResult<CustomerForm>(items.Select(CustomerForm.From).ToList(), total);
+        var privacy = await settings.GetAsync<PrivacySettings>(ct);
+        return new PagedResult<CustomerForm>(items.Select(c => CustomerForm.From(c).Mask(privacy)).ToList(), total);
     }
 
     // ---- Writes -------------------------------------------------------------------------------
@@ -134,7 +187,8 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.Actor = actor;
         var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().OrderBy(d => d.SortOrder).ToListAsync(ct);
-        var customFields = Validate(form, defs, null);
+        var privacy = await settings.GetAsync<PrivacySettings>(ct);
+        var customFields = Validate(form, defs, null, privacy);
 
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>
@@ -142,12 +196,12 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var customer = new Customer();
             customer.GiveTo(actor.UserId, clock.GetUtcNow().UtcDateTime);
-            form.ApplyTo(customer, customFields);
+            form.ApplyTo(customer, customFields, SensitiveKeys(defs));
             customer.Number = CustomerNumbers.Format(await CustomerNumbers.ReserveAsync(db, 1, ct));
             db.Add(customer);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            return CustomerForm.From(customer);
+            return CustomerForm.From(customer).Mask(privacy);
         });
     }
 
@@ -162,11 +216,26 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.Actor = actor;
         var customer = await FindVisibleAsync(db, actor, number, ct, tracking: true);
-        if (customer.Version != expectedVersion) throw Conflict(customer);
+        if (customer.Version != expectedVersion) throw Conflict(customer, await settings.GetAsync<PrivacySettings>(ct));
         var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().OrderBy(d => d.SortOrder).ToListAsync(ct);
         var existing = JsonNode.Parse(customer.CustomFieldsJson) as JsonObject;
-        var customFields = Validate(form, defs, existing);
-        form.ApplyTo(customer, customFields);
+        foreach (var (k, v) in customer.SensitiveCustomFields)
+        {
+            if (existing is not null) existing[k] = v;
+            // An untouched masked value keeps the stored one.
+            if (form.CustomFields[k] is JsonValue fv && fv.TryGetValue<string>(out var text) && Masking.IsMasked(text) && Masking.Text(v) == text)
+                form.CustomFields[k] = v;
+        }
+        var privacy = await settings.GetAsync<PrivacySettings>(ct);
+        // Untouched masked values (138****1234) mean "unchanged": put the stored values back (ADR 0013).
+        Masking.RestorePhones(form.Phones, customer.Phones);
+        form.IdNumber = Masking.Restore(form.IdNumber, customer.IdNumber, Masking.IdNumber);
+        form.BankAccount = Masking.Restore(form.BankAccount, customer.BankAccount, Masking.BankAccount);
+        var customFields = Validate(form, defs, existing, privacy);
+        // A disabled category is neither shown nor written: what is stored stays as it is.
+        if (!privacy.IdNumbersEnabled) form.IdNumber = customer.IdNumber;
+        if (!privacy.BankAccountsEnabled) { form.BankName = customer.BankName; form.BankAccount = customer.BankAccount; }
+        form.ApplyTo(customer, customFields, SensitiveKeys(defs));
         // The version read by the caller is the one the UPDATE must still find in the row.
         db.Entry(customer).Property(c => c.Version).OriginalValue = expectedVersion;
         try
@@ -176,9 +245,9 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         catch (DbUpdateConcurrencyException)
         {
             await using var fresh = await dbs.CreateDbContextAsync(ct);
-            throw Conflict(await FindVisibleAsync(fresh, actor, number, ct));
+            throw Conflict(await FindVisibleAsync(fresh, actor, number, ct), privacy);
         }
-        return CustomerForm.From(customer);
+        return CustomerForm.From(customer).Mask(privacy);
     }
 
     public async Task DeleteAsync(string number, int? expectedVersion = null, CancellationToken ct = default)
@@ -188,7 +257,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.Actor = actor;
         var customer = await FindVisibleAsync(db, actor, number, ct, tracking: true);
-        if (expectedVersion is { } v && customer.Version != v) throw Conflict(customer);
+        if (expectedVersion is { } v && customer.Version != v) throw Conflict(customer, await settings.GetAsync<PrivacySettings>(ct));
         customer.DeletedAt = clock.GetUtcNow().UtcDateTime;
         await db.SaveChangesAsync(ct);
     }
@@ -200,10 +269,10 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.Actor = actor;
         var customer = await FindVisibleAsync(db, actor, number, ct, tracking: true, includeDeleted: true);
-        if (customer.DeletedAt is null) return CustomerForm.From(customer);
+        if (customer.DeletedAt is null) return await MaskedAsync(customer, ct);
         customer.DeletedAt = null;
         await db.SaveChangesAsync(ct);
-        return CustomerForm.From(customer);
+        return await MaskedAsync(customer, ct);
     }
 
     // ---- Ownership ----------------------------------------------------------------------------
@@ -279,13 +348,15 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             ?? throw new NotFoundException($"客户 {key} 不存在");
     }
 
-    private static ConcurrencyConflictException Conflict(Customer current) =>
+    private static ConcurrencyConflictException Conflict(Customer current, PrivacySettings privacy) =>
         new($"保存失败：客户 {current.Number} 已被 {current.UpdatedBy} 于 {current.UpdatedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss} 修改。已为您载入最新内容，请核对后重新修改。",
-            CustomerForm.From(current));
+            CustomerForm.From(current).Mask(privacy));
 
     /// <summary>Validates and normalises the form in place; returns the normalised custom fields.</summary>
-    internal static JsonObject Validate(CustomerForm form, IReadOnlyList<CustomFieldDefinition> defs, JsonObject? existingCustomFields)
+    internal static JsonObject Validate(CustomerForm form, IReadOnlyList<CustomFieldDefinition> defs, JsonObject? existingCustomFields,
+        PrivacySettings? privacy = null)
     {
+        privacy ??= new PrivacySettings();
         var e = new ValidationErrors();
         form.Name = (form.Name ?? "").Trim();
         if (form.Name.Length == 0) e.Add("name", form.Kind == CustomerKind.Company ? "请填写公司名称" : "请填写客户姓名");
@@ -312,6 +383,8 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             form.Uscc = Validators.NormalizeUscc(form.Uscc);
             if (Validators.CheckUscc(form.Uscc) is { } usccError) e.Add("uscc", usccError);
         }
+
+        SensitiveValidation.Check(form, privacy, e);
 
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         if (form.BirthDate is { } bd && (bd > today || bd.Year < 1900)) e.Add("birthDate", "生日应在 1900 年至今天之间");

@@ -31,6 +31,8 @@ public static class CustomersApi
                 TypedResults.Ok(await s.AssignOwnerAsync(number, body.OwnerId, ct)))
             .WithName("AssignCustomerOwner").RequireAuthorization(UsersSetup.ApiWritePolicy)
             .WithSummary("Gives the customer to another user (ownerId null: to the pool). Admins: anyone; managers: within their teams.");
+        customers.MapPost("/{number}/reveal", Reveal).WithName("RevealCustomer")
+            .WithSummary("Returns the plaintext phones, ID number and bank account (and contacts' phones). Audited; not for auditors.");
         api.MapGet("/recycle-bin/customers", RecycleBin).WithName("ListDeletedCustomers").WithTags("Customers");
 
         customers.MapGet("/{number}/contacts", ListContacts).WithName("ListContacts").WithTags("Contacts");
@@ -136,6 +138,9 @@ public static class CustomersApi
 
     private static async Task<Ok<List<ChangeRecord>>> History(string number, CustomerService service, CancellationToken ct) =>
         TypedResults.Ok(await service.HistoryAsync(number, ct: ct));
+
+    private static async Task<Ok<Privacy.RevealedValues>> Reveal(string number, CustomerService service, CancellationToken ct, string? field = null) =>
+        TypedResults.Ok(await service.RevealAsync(number, field, ct));
 
     private static async Task<Ok<PagedResult<CustomerForm>>> RecycleBin(CustomerService service, CancellationToken ct, int page = 1, int pageSize = 50) =>
         TypedResults.Ok(await service.DeletedAsync(page, Math.Clamp(pageSize, 1, CustomerListQuery.MaxPageSize), ct));

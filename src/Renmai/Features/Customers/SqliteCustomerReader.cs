@@ -35,9 +35,11 @@ public sealed class SqliteCustomerReader : IDisposable
     private readonly ConcurrentBag<Lease> _idle = [];
     private readonly string? _connectionString;
     private readonly Lazy<(string Sql, Column[] Columns)> _plan;
+    private readonly Privacy.SensitiveStore _sensitive;
 
-    public SqliteCustomerReader(RenmaiStorage storage, IDbContextFactory<RenmaiDb> dbs)
+    public SqliteCustomerReader(RenmaiStorage storage, IDbContextFactory<RenmaiDb> dbs, Privacy.SensitiveStore sensitive)
     {
+        _sensitive = sensitive;
         if (storage.Provider == DatabaseProvider.Sqlite) _connectionString = storage.ConnectionString;
         _plan = new Lazy<(string, Column[])>(() =>
         {
@@ -75,6 +77,8 @@ public sealed class SqliteCustomerReader : IDisposable
                 }
             }
             healthy = true;
+            // The same decryption EF's materialisation interceptor does (ADR 0012).
+            if (customer is not null) _sensitive.Open(customer);
             return customer;
         }
         finally

@@ -134,6 +134,7 @@ public static class Validators
     /// <summary>Formats a stored phone for display: 138 1234 5678 / 010-8888 6666.</summary>
     public static string DisplayPhone(string normalized)
     {
+        if (normalized.Contains('*', StringComparison.Ordinal)) return normalized; // masked: 138****1234, 010-****6666
         if (normalized.Length == 11 && normalized[0] == '1') return $"{normalized[..3]} {normalized[3..7]} {normalized[7..]}";
         if (normalized.StartsWith('0') && normalized.Length is >= 10 and <= 12)
         {

@@ -50,8 +50,9 @@ public abstract class CustomerApiTests(TestDatabase database) : IAsyncLifetime
         var number = created["number"].S();
         Assert.Matches("^KH[0-9]{6}$", number);
         Assert.Equal("company", created["kind"].S());
-        Assert.Equal("13812345678", created["phones"]![0]!["number"].S());
-        Assert.Equal("01088886666", created["phones"]![1]!["number"].S());
+        // Phones come back masked (ADR 0013); the reveal endpoint returns them in full.
+        Assert.Equal("138****5678", created["phones"]![0]!["number"].S());
+        Assert.Equal("010-****6666", created["phones"]![1]!["number"].S());
         Assert.Equal("制造业-意向客户", created["combinedLabel"].S());
 
         foreach (var (name, title, role, phone) in new[] { ("张伟", "总经理", "keyDecisionMaker", "13900001111"), ("李娜", "采购经理", "influencer", "13900002222") })

@@ -100,6 +100,12 @@ public sealed class DemoDataTests
             viaBulk.Id = Guid.CreateVersion7();
             viaBulk.Number = "KH900001";
             foreach (var k in bulkContacts) { k.Id = Guid.CreateVersion7(); k.CustomerId = viaBulk.Id; }
+            // This context has no interceptors: seal as SaveChanges and DemoData do (the nonce makes the envelopes differ).
+            var keyFolder = Path.Combine(Path.GetTempPath(), "renmai-bulk-keys-" + Guid.NewGuid().ToString("N"));
+            var store = new Renmai.Features.Privacy.SensitiveStore(new Renmai.Features.Privacy.SensitiveCipher(
+                Renmai.Features.Privacy.DataKeyRing.LoadOrCreate(keyFolder, environmentKey: "")));
+            Directory.Delete(keyFolder, recursive: true);
+            foreach (var e in new Renmai.Features.Privacy.IHasSensitiveData[] { viaEf, viaBulk }.Concat(efContacts).Concat(bulkContacts)) store.SealNew(e);
 
             db.Add(viaEf);
             db.AddRange(efContacts);
@@ -110,12 +116,15 @@ public sealed class DemoDataTests
             var batch = new BulkBatch([(customers, [customers.ToRow(viaBulk)]), (contacts, [.. bulkContacts.Select(contacts.ToRow)])]);
             await BulkWriter.WriteAsync(db, [customers, contacts], Batches(batch), 1, 1000, null, null, CancellationToken.None);
 
-            await CompareAsync(file, "Customers", customers, viaEf.Id, viaBulk.Id, "Id", ["Id", "Number"]);
-            await CompareAsync(file, "Contacts", contacts, efContacts[0].Id, bulkContacts[0].Id, "Id", ["Id", "CustomerId"]);
+            await CompareAsync(file, "Customers", customers, viaEf.Id, viaBulk.Id, "Id", ["Id", "Number", "Sensitive"]);
+            await CompareAsync(file, "Contacts", contacts, efContacts[0].Id, bulkContacts[0].Id, "Id", ["Id", "CustomerId", "Sensitive"]);
 
             // And EF reads the bulk row back to the same values.
             db.ChangeTracker.Clear();
             var read = await db.Set<Customer>().AsNoTracking().SingleAsync(c => c.Number == "KH900001");
+            Assert.StartsWith("v1.d1.", read.SensitiveData, StringComparison.Ordinal);
+            store.Open(read);
+            Assert.NotEmpty(read.Phones);
             Assert.Equal(JsonStorage.Serialize(viaBulk.Phones), JsonStorage.Serialize(read.Phones));
             Assert.Equal(viaBulk.UpdatedAt, read.UpdatedAt);
             Assert.Equal(viaBulk.Type, read.Type);

@@ -280,12 +280,12 @@ namespace Renmai.Data.Migrations.Postgres
                     b.Property<string>("Notes")
                         .HasColumnType("text");
 
-                    b.Property<string>("Phones")
-                        .IsRequired()
-                        .HasColumnType("text");
-
                     b.Property<int>("Role")
                         .HasColumnType("integer");
+
+                    b.Property<string>("SensitiveData")
+                        .HasColumnType("text")
+                        .HasColumnName("Sensitive");
 
                     b.Property<string>("Title")
                         .HasColumnType("text");
@@ -351,6 +351,9 @@ namespace Renmai.Data.Migrations.Postgres
                         .HasColumnType("text");
 
                     b.Property<bool>("Required")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("Sensitive")
                         .HasColumnType("boolean");
 
                     b.Property<bool>("ShowInList")
@@ -506,10 +509,6 @@ namespace Renmai.Data.Migrations.Postgres
                     b.Property<int?>("PartnerField")
                         .HasColumnType("integer");
 
-                    b.Property<string>("Phones")
-                        .IsRequired()
-                        .HasColumnType("text");
-
                     b.Property<Guid?>("PoolId")
                         .HasColumnType("uuid")
                         .HasAnnotation("Renmai:NotInHistory", true);
@@ -533,6 +532,10 @@ namespace Renmai.Data.Migrations.Postgres
 
                     b.Property<int>("RiskLevel")
                         .HasColumnType("integer");
+
+                    b.Property<string>("SensitiveData")
+                        .HasColumnType("text")
+                        .HasColumnName("Sensitive");
 
                     b.Property<string>("SocialAccounts")
                         .IsRequired()
@@ -776,6 +779,33 @@ namespace Renmai.Data.Migrations.Postgres
                     b.HasIndex("UserId");
 
                     b.ToTable("PoolMembers", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Privacy.SensitiveIndexEntry", b =>
+                {
+                    b.Property<Guid>("EntityId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("EntityId", "Kind", "Hash");
+
+                    b.HasIndex("Kind", "Hash");
+
+                    b.ToTable("SensitiveIndex", (string)null);
                 });
 
             modelBuilder.Entity("Renmai.Features.Settings.AppSetting", b =>

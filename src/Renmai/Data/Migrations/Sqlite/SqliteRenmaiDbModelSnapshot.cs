@@ -271,12 +271,12 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.Property<string>("Notes")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Phones")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<int>("Role")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("SensitiveData")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("Sensitive");
 
                     b.Property<string>("Title")
                         .HasColumnType("TEXT");
@@ -342,6 +342,9 @@ namespace Renmai.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("Required")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Sensitive")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("ShowInList")
@@ -497,10 +500,6 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.Property<int?>("PartnerField")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Phones")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<Guid?>("PoolId")
                         .HasColumnType("TEXT")
                         .HasAnnotation("Renmai:NotInHistory", true);
@@ -524,6 +523,10 @@ namespace Renmai.Data.Migrations.Sqlite
 
                     b.Property<int>("RiskLevel")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("SensitiveData")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("Sensitive");
 
                     b.Property<string>("SocialAccounts")
                         .IsRequired()
@@ -767,6 +770,33 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.HasIndex("UserId");
 
                     b.ToTable("PoolMembers", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Privacy.SensitiveIndexEntry", b =>
+                {
+                    b.Property<Guid>("EntityId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("EntityId", "Kind", "Hash");
+
+                    b.HasIndex("Kind", "Hash");
+
+                    b.ToTable("SensitiveIndex", (string)null);
                 });
 
             modelBuilder.Entity("Renmai.Features.Settings.AppSetting", b =>

@@ -1,0 +1,86 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Renmai.Features.Privacy;
+
+/// <summary>A ciphertext that does not decrypt: tampered, truncated, or sealed with a key we do not have.</summary>
+public sealed class SensitiveDataException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// AES-256-GCM for sensitive values and HMAC-SHA256 for their blind index (ADR 0012).
+/// Envelope (text): <c>v1.{keyId}.{base64url(nonce[12] | ciphertext | tag[16])}</c>; the record's Id is the
+/// associated data, so a ciphertext copied onto another row does not decrypt.
+/// </summary>
+public sealed class SensitiveCipher(DataKeyRing keys)
+{
+    private const string Prefix = "v1.";
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+
+    public DataKeyRing Keys { get; } = keys;
+
+    public string Seal(string plaintext, Guid recordId) => Seal(plaintext, recordId, Keys.ActiveDataKeyId);
+
+    public string Seal(string plaintext, Guid recordId, string keyId)
+    {
+        var key = Keys.DataKeys[keyId];
+        var clear = Encoding.UTF8.GetBytes(plaintext);
+        var blob = new byte[NonceSize + clear.Length + TagSize];
+        var nonce = blob.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        Span<byte> aad = stackalloc byte[16];
+        recordId.TryWriteBytes(aad);
+        using (var gcm = new AesGcm(key, TagSize))
+            gcm.Encrypt(nonce, clear, blob.AsSpan(NonceSize, clear.Length), blob.AsSpan(NonceSize + clear.Length), aad);
+        CryptographicOperations.ZeroMemory(clear);
+        return Prefix + keyId + "." + Base64Url.EncodeToString(blob);
+    }
+
+    public string Open(string envelope, Guid recordId)
+    {
+        var keyId = KeyIdOf(envelope);
+        if (!Keys.DataKeys.TryGetValue(keyId, out var key))
+            throw new SensitiveDataException($"敏感数据使用的密钥 {keyId} 不在密钥文件中，无法解密 (unknown data key '{keyId}').");
+        byte[] blob;
+        try { blob = Base64Url.DecodeFromChars(envelope.AsSpan(Prefix.Length + keyId.Length + 1)); }
+        catch (FormatException ex) { throw Tampered(recordId, ex); }
+        if (blob.Length < NonceSize + TagSize) throw Tampered(recordId, null);
+        var clearLength = blob.Length - NonceSize - TagSize;
+        var clear = new byte[clearLength];
+        Span<byte> aad = stackalloc byte[16];
+        recordId.TryWriteBytes(aad);
+        try
+        {
+            using var gcm = new AesGcm(key, TagSize);
+            gcm.Decrypt(blob.AsSpan(0, NonceSize), blob.AsSpan(NonceSize, clearLength), blob.AsSpan(NonceSize + clearLength), clear, aad);
+        }
+        catch (AuthenticationTagMismatchException ex) { throw Tampered(recordId, ex); }
+        return Encoding.UTF8.GetString(clear);
+    }
+
+    public static string KeyIdOf(string envelope)
+    {
+        if (!envelope.StartsWith(Prefix, StringComparison.Ordinal)) throw new SensitiveDataException("敏感数据格式无法识别 (unknown ciphertext format).");
+        var dot = envelope.IndexOf('.', Prefix.Length);
+        if (dot < 0) throw new SensitiveDataException("敏感数据格式无法识别 (unknown ciphertext format).");
+        return envelope[Prefix.Length..dot];
+    }
+
+    private static SensitiveDataException Tampered(Guid recordId, Exception? inner) =>
+        new($"记录 {recordId} 的敏感数据校验失败：密文已被篡改或损坏，拒绝显示 (ciphertext authentication failed).", inner);
+
+    /// <summary>The blind-index hash of a normalised value under the active (or the given) index key: 32 hex chars.</summary>
+    public string BlindHash(SensitiveKind kind, string normalized, string? indexKeyId = null)
+    {
+        var key = Keys.IndexKeys[indexKeyId ?? Keys.ActiveIndexKeyId];
+        var input = Encoding.UTF8.GetBytes(((int)kind).ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + normalized);
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(key, input, mac);
+        return Convert.ToHexStringLower(mac[..16]);
+    }
+
+    /// <summary>The hashes of a value under every index key present (during a rotation rows may use either).</summary>
+    public List<string> LookupHashes(SensitiveKind kind, string normalized) =>
+        Keys.IndexKeys.Keys.Select(id => BlindHash(kind, normalized, id)).ToList();
+}
