@@ -55,6 +55,8 @@ public static class AuditActions
     public const string EmailChanged = "account.email_changed";
     public const string PhoneChanged = "account.phone_changed";
     public const string SessionsEnded = "sessions.ended";
+    public const string PrivacyExported = "privacy.exported";
+    public const string PrivacyErased = "privacy.erased";
 
     public static string Label(string action) => action switch
     {
@@ -85,6 +87,8 @@ public static class AuditActions
         EmailChanged => "修改邮箱",
         PhoneChanged => "修改手机号",
         SessionsEnded => "结束全部登录会话",
+        PrivacyExported => "导出个人信息",
+        PrivacyErased => "删除个人信息",
         _ => action,
     };
 }
