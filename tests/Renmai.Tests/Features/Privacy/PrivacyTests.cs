@@ -272,6 +272,14 @@ public abstract class PrivacyTests(TestDatabase database) : IAsyncLifetime
         var other = await _app.AsUserAsync(Owner, sp => sp.GetRequiredService<ContactService>().AddAsync(company.Number!, new ContactForm { Name = "诸葛明远" }));
         await AddConsentAsync(company.Number!, Owner, Marketing(contact.Id, note: "名片背面签字"));
 
+        // One contact's export holds that contact and its consents, not the colleague.
+        var export = await _app.AsUserAsync(Owner, sp => sp.GetRequiredService<PrivacyService>().ExportAsync(company.Number!, contact.Id, "json"));
+        var doc = JsonNode.Parse(export.Content)!;
+        Assert.Equal("contact", (string?)doc["subject"]);
+        Assert.Equal(ContactName, (string?)Assert.Single(doc["contacts"]!.AsArray())!["name"]);
+        Assert.Equal("名片背面签字", (string?)Assert.Single(doc["consents"]!.AsArray())!["note"]);
+        Assert.DoesNotContain("诸葛明远", System.Text.Encoding.UTF8.GetString(export.Content), StringComparison.Ordinal);
+
         var whole = await Assert.ThrowsAsync<ValidationFailedException>(() => _app.AsUserAsync(Admin, sp =>
             sp.GetRequiredService<PrivacyService>().EraseAsync(company.Number!, null, company.Number)));
         Assert.Equal("企业客户不是自然人，请选择要删除个人信息的联系人", whole.Errors.For("contactId"));
