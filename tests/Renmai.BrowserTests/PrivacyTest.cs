@@ -69,5 +69,19 @@ public sealed class PrivacyTest(SeededServer server, BrowserFixture browser, ITe
         await row.GetByTestId("consent-withdraw").ClickAsync();
         await Page.GetByTestId("confirm-withdraw").ClickAsync();
         await Expect(row.GetByTestId("consent-status")).ToContainTextAsync("已撤回");
+
+        // The admin erases the person: the button stays disabled until the number is typed.
+        var admin = await NewPageAsync();
+        await admin.LoginAsync(Server, SeededServer.AdminEmail, SeededServer.AdminPassword);
+        await admin.OpenDetailAsync(Server, number);
+        await admin.OpenTabAsync("隐私与授权");
+        await admin.GetByTestId("erase").ClickAsync();
+        await Expect(admin.GetByTestId("erase-confirm")).ToBeDisabledAsync();
+        await admin.GetByTestId("erase-confirmation").TextInput().FillAsync(number);
+        await admin.GetByTestId("erase-confirm").ClickAsync();
+        await Expect(admin.Locator(".mud-snackbar").Filter(new() { HasText = "已删除个人信息" })).ToBeVisibleAsync();
+        await Expect(admin.GetByTestId("customer-name")).ToHaveTextAsync("已删除-" + number);
+        // The consent stays as proof.
+        await Expect(admin.GetByTestId("consent-row")).ToHaveCountAsync(1);
     });
 }
