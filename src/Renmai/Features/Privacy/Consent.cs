@@ -63,6 +63,9 @@ internal sealed class ConsentRecordMapping : IEntityTypeConfiguration<ConsentRec
         b.Property(c => c.RecordedByName).HasMaxLength(200);
         b.Property(c => c.WithdrawnByName).HasMaxLength(200);
         b.Property(c => c.Note).HasMaxLength(1000);
+        // The names next to them are what the timeline shows.
+        b.Property(c => c.RecordedById).NotInHistory();
+        b.Property(c => c.WithdrawnById).NotInHistory();
         b.HasOne<Customer>().WithMany().HasForeignKey(c => c.CustomerId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne<Contact>().WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Restrict);
         b.HasIndex(c => new { c.CustomerId, c.GivenOn });

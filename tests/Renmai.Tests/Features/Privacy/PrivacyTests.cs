@@ -101,6 +101,9 @@ public abstract class PrivacyTests(TestDatabase database) : IAsyncLifetime
         var history = await _app.AsUserAsync(Owner, sp => sp.GetRequiredService<CustomerService>().HistoryAsync(person.Number!));
         Assert.Equal(2, history.Count(h => h.EntityType == nameof(ConsentRecord) && h.Action == ChangeAction.Created));
         Assert.Contains(history, h => h.EntityType == nameof(ConsentRecord) && h.Field == nameof(ConsentRecord.WithdrawnOn));
+        Assert.DoesNotContain(history, h => h.Field == nameof(ConsentRecord.WithdrawnById));
+        Assert.Equal("撤回人", CustomerFieldLabels.Label(nameof(ConsentRecord), nameof(ConsentRecord.WithdrawnByName), []));
+        Assert.Equal("微信", CustomerFieldLabels.Value(nameof(ConsentRecord), nameof(ConsentRecord.Channel), "WeChat", []));
 
         // A company consents through its contact persons.
         var company = await CreateCompanyAsync();

@@ -819,7 +819,8 @@ namespace Renmai.Data.Migrations.Postgres
                         .HasColumnType("character varying(100)");
 
                     b.Property<Guid?>("RecordedById")
-                        .HasColumnType("uuid");
+                        .HasColumnType("uuid")
+                        .HasAnnotation("Renmai:NotInHistory", true);
 
                     b.Property<string>("RecordedByName")
                         .IsRequired()
@@ -841,7 +842,8 @@ namespace Renmai.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.Property<Guid?>("WithdrawnById")
-                        .HasColumnType("uuid");
+                        .HasColumnType("uuid")
+                        .HasAnnotation("Renmai:NotInHistory", true);
 
                     b.Property<string>("WithdrawnByName")
                         .HasMaxLength(200)

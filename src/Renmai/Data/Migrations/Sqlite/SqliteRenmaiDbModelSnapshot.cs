@@ -810,7 +810,8 @@ namespace Renmai.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("RecordedById")
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasAnnotation("Renmai:NotInHistory", true);
 
                     b.Property<string>("RecordedByName")
                         .IsRequired()
@@ -832,7 +833,8 @@ namespace Renmai.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid?>("WithdrawnById")
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasAnnotation("Renmai:NotInHistory", true);
 
                     b.Property<string>("WithdrawnByName")
                         .HasMaxLength(200)

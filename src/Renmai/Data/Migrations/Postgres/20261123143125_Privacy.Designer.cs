@@ -12,7 +12,7 @@ using Renmai.Data;
 namespace Renmai.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresRenmaiDb))]
-    [Migration("20261123140401_Privacy")]
+    [Migration("20261123143125_Privacy")]
     partial class Privacy
     {
         /// <inheritdoc />
@@ -822,7 +822,8 @@ namespace Renmai.Data.Migrations.Postgres
                         .HasColumnType("character varying(100)");
 
                     b.Property<Guid?>("RecordedById")
-                        .HasColumnType("uuid");
+                        .HasColumnType("uuid")
+                        .HasAnnotation("Renmai:NotInHistory", true);
 
                     b.Property<string>("RecordedByName")
                         .IsRequired()
@@ -844,7 +845,8 @@ namespace Renmai.Data.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.Property<Guid?>("WithdrawnById")
-                        .HasColumnType("uuid");
+                        .HasColumnType("uuid")
+                        .HasAnnotation("Renmai:NotInHistory", true);
 
                     b.Property<string>("WithdrawnByName")
                         .HasMaxLength(200)

@@ -11,7 +11,7 @@ using Renmai.Data;
 namespace Renmai.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteRenmaiDb))]
-    [Migration("20261123140317_Privacy")]
+    [Migration("20261123142956_Privacy")]
     partial class Privacy
     {
         /// <inheritdoc />
@@ -813,7 +813,8 @@ namespace Renmai.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<Guid?>("RecordedById")
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasAnnotation("Renmai:NotInHistory", true);
 
                     b.Property<string>("RecordedByName")
                         .IsRequired()
@@ -835,7 +836,8 @@ namespace Renmai.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid?>("WithdrawnById")
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasAnnotation("Renmai:NotInHistory", true);
 
                     b.Property<string>("WithdrawnByName")
                         .HasMaxLength(200)
