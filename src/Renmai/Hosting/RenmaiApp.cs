@@ -13,6 +13,7 @@ using Renmai.Features.Contacts;
 using Renmai.Features.Customers;
 using Renmai.Features.CustomFields;
 using Renmai.Features.Pool;
+using Renmai.Features.Privacy;
 using Renmai.Features.Users;
 using Scalar.AspNetCore;
 
@@ -52,6 +53,7 @@ public static class RenmaiApp
         services.AddScoped<CustomFieldService>();
         services.AddScoped<SavedViewService>();
         services.AddScoped<Renmai.Features.Pool.PoolService>();
+        services.AddScoped<Renmai.Features.Privacy.PrivacyService>();
         services.AddHostedService<Renmai.Features.Pool.PoolReturnJob>();
         services.AddHostedService<AuditRetentionJob>();
 
@@ -109,7 +111,7 @@ public static class RenmaiApp
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Renmai API")).AllowAnonymous();
-        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi().MapPoolApi();
+        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi().MapPoolApi().MapPrivacyApi();
         app.MapAccountEndpoints();
         app.MapStaticAssets().AllowAnonymous();
         // WebHardening already forbids all framing; Blazor would add a second, weaker frame-ancestors policy.

@@ -59,6 +59,8 @@ public static class AuditActions
     public const string SessionsEnded = "sessions.ended";
     public const string SensitiveRevealed = "sensitive.revealed";
     public const string KeysRotated = "keys.rotated";
+    public const string PrivacyExported = "privacy.exported";
+    public const string PrivacyErased = "privacy.erased";
 
     public static string Label(string action) => action switch
     {
@@ -93,6 +95,8 @@ public static class AuditActions
         SessionsEnded => "结束全部登录会话",
         SensitiveRevealed => "查看敏感信息",
         KeysRotated => "轮换加密密钥",
+        PrivacyExported => "导出个人信息",
+        PrivacyErased => "删除个人信息",
         _ => action,
     };
 }

@@ -34,12 +34,23 @@ public static class CustomerFieldLabels
         ["Notes"] = "备注",
     };
 
+    private static readonly Dictionary<string, string> ConsentLabels = new(StringComparer.Ordinal)
+    {
+        ["Purpose"] = "授权目的", ["Channel"] = "授权方式", ["GivenOn"] = "授权日期", ["RecordedByName"] = "记录人", ["Note"] = "备注",
+        ["WithdrawnOn"] = "撤回日期", ["WithdrawnByName"] = "撤回人",
+    };
+
     /// <summary>The Chinese label of a changed field of a Customer or Contact record.</summary>
     public static string Label(string entityType, string field, IReadOnlyList<CustomFieldDefinition> customFields)
     {
         if (field.StartsWith("cf.", StringComparison.Ordinal))
             return customFields.FirstOrDefault(d => d.Key == field[3..])?.Label ?? "自定义字段 " + field[3..];
-        var map = entityType == nameof(Contact) ? ContactLabels : Customer;
+        var map = entityType switch
+        {
+            nameof(Contact) => ContactLabels,
+            nameof(Renmai.Features.Privacy.ConsentRecord) => ConsentLabels,
+            _ => Customer,
+        };
         return map.TryGetValue(field, out var label) ? label : field;
     }
 
@@ -55,6 +66,9 @@ public static class CustomerFieldLabels
             if (raw.StartsWith('[')) return JoinJsonStrings(raw);
             return raw;
         }
+        if (entityType == nameof(Renmai.Features.Privacy.ConsentRecord))
+            return field == "Channel" && Enum.TryParse<Renmai.Features.Privacy.ConsentChannel>(raw, out var channel)
+                ? Renmai.Features.Privacy.ConsentPurposes.ChannelLabel(channel) : raw;
         var type = entityType == nameof(Contact) ? typeof(Contact) : typeof(Customer);
         var property = type.GetProperty(field, BindingFlags.Public | BindingFlags.Instance);
         var propertyType = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
