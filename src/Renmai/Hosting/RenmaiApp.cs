@@ -54,8 +54,13 @@ public static class RenmaiApp
         services.AddScoped<SavedViewService>();
         services.AddScoped<Renmai.Features.Pool.PoolService>();
         services.AddScoped<Renmai.Features.Privacy.PrivacyService>();
-        services.AddHostedService<Renmai.Features.Pool.PoolReturnJob>();
-        services.AddHostedService<AuditRetentionJob>();
+        // Jobs:Enabled=false keeps this node from running the periodic jobs (a web-only node behind a load
+        // balancer, or a benchmark that measures serving alone).
+        if (!string.Equals(builder.Configuration["Jobs:Enabled"], "false", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddHostedService<Renmai.Features.Pool.PoolReturnJob>();
+            services.AddHostedService<AuditRetentionJob>();
+        }
 
         // Keys are the Chinese text; Resources/SharedResource.en.resx translates them.
         services.AddLocalization(o => o.ResourcesPath = "Resources");

@@ -30,6 +30,41 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Team_add_user_add_with_team_and_deactivate_with_handover()
+    {
+        Assert.Equal(0, (await Renmai("user", "add", "--email", "admin@example.com", "--password", "Renmai#2026", "--role", "admin")).Exit);
+        Assert.Equal(0, (await Renmai("user", "add", "--email", "zhao@example.com", "--password", "Renmai#2026", "--role", "manager", "--name", "赵经理")).Exit);
+        var (exit, stdout, stderr) = await Renmai("team", "add", "华东一组", "--manager", "zhao@example.com");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("已创建团队 华东一组，经理：赵经理", stdout, StringComparison.Ordinal);
+        (exit, _, stderr) = await Renmai("team", "add", "华东一组");
+        Assert.Equal(1, exit);
+        Assert.Contains("团队“华东一组”已存在", stderr, StringComparison.Ordinal);
+
+        (exit, _, stderr) = await Renmai("user", "add", "--email", "zhang@example.com", "--password", "Renmai#2026", "--role", "rep", "--name", "张伟", "--team", "华东一组");
+        Assert.True(exit == 0, stderr);
+        (exit, _, stderr) = await Renmai("user", "add", "--email", "li@example.com", "--password", "Renmai#2026", "--role", "rep", "--team", "不存在的组");
+        Assert.Equal(1, exit);
+        Assert.Contains("团队“不存在的组”不存在", stderr, StringComparison.Ordinal);
+        Assert.Equal(0, (await Renmai("user", "add", "--email", "li@example.com", "--password", "Renmai#2026", "--role", "rep", "--name", "李娜")).Exit);
+        Assert.Equal(0, (await Renmai("demo-data", "--customers", "30")).Exit);
+
+        (exit, stdout, _) = await Renmai("user", "list");
+        var zhangLine = stdout.Split('\n').Single(l => l.StartsWith("zhang@example.com", StringComparison.Ordinal));
+        Assert.Contains("华东一组", zhangLine, StringComparison.Ordinal);
+        var owned = int.Parse(zhangLine.Split("客户 ")[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+        (exit, stdout, stderr) = await Renmai("user", "deactivate", "zhang@example.com", "--handover-to", "li@example.com");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains($"已停用 zhang@example.com，{owned} 个客户已移交给li@example.com", stdout, StringComparison.Ordinal);
+        (exit, stdout, _) = await Renmai("user", "list");
+        Assert.Contains("已停用", stdout.Split('\n').Single(l => l.StartsWith("zhang@example.com", StringComparison.Ordinal)), StringComparison.Ordinal);
+        (exit, _, stderr) = await Renmai("user", "deactivate", "nobody@example.com");
+        Assert.Equal(1, exit);
+        Assert.Contains("不存在", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task User_and_token_commands_create_working_credentials_and_reject_bad_input()
     {
         var (exit, stdout, stderr) = await Renmai("migrate");

@@ -259,6 +259,9 @@ public sealed class PoolService(IDbContextFactory<RenmaiDb> dbs, CurrentActor cu
                     await db.SaveChangesAsync(ct);
                     db.ChangeTracker.Clear();
                     returned += due.Count;
+                    // A first sweep over a big imported base can return many thousands: leave the single
+                    // SQLite writer to user requests between batches.
+                    await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
                 }
 
                 var warnFrom = now.AddDays(-(days - pool.WarnDaysBefore));
