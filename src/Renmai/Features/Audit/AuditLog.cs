@@ -4,6 +4,7 @@ using Renmai.Features.Customers;
 using Renmai.Features.Export;
 using Renmai.Features.Settings;
 using Renmai.Features.Users;
+using Renmai.Hosting;
 
 namespace Renmai.Features.Audit;
 
@@ -125,32 +126,12 @@ public sealed class AuditSettings : ISettingsSection
 }
 
 /// <summary>Purges audit events past the retention period once a day.</summary>
-public sealed class AuditRetentionJob(IServiceScopeFactory scopes, AppSettings settings, ILogger<AuditRetentionJob> logger, TimeProvider clock) : BackgroundService
+public sealed class AuditRetentionJob(IServiceScopeFactory scopes, AppSettings settings, ILogger<AuditRetentionJob> logger, TimeProvider clock)
+    : PeriodicJob(scopes, logger, clock, TimeSpan.FromMinutes(5), TimeSpan.FromHours(24))
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(IServiceProvider services, CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(24), clock);
-        try
-        {
-            await Task.Delay(TimeSpan.FromMinutes(5), clock, stoppingToken);
-            do
-            {
-                try
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    var months = (await settings.GetAsync<AuditSettings>(stoppingToken)).RetentionMonths;
-                    await scope.ServiceProvider.GetRequiredService<AuditLog>().PurgeExpiredAsync(months, stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogError(ex, "审计日志清理失败，明天重试");
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down.
-        }
+        var months = (await settings.GetAsync<AuditSettings>(ct)).RetentionMonths;
+        await services.GetRequiredService<AuditLog>().PurgeExpiredAsync(months, ct);
     }
 }

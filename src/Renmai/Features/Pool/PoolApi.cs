@@ -1,4 +1,5 @@
 using Renmai.Features.Users;
+using Renmai.Hosting;
 
 namespace Renmai.Features.Pool;
 
@@ -40,27 +41,14 @@ public static class PoolApi
     }
 }
 
-/// <summary>Runs the automatic return every hour (and shortly after start). Idempotent, so several nodes may run it.</summary>
-public sealed class PoolReturnJob(IServiceScopeFactory scopes, ILogger<PoolReturnJob> logger, TimeProvider clock) : BackgroundService
+/// <summary>Runs the automatic return every hour (and a minute after start).</summary>
+public sealed class PoolReturnJob(IServiceScopeFactory scopes, ILogger<PoolReturnJob> logger, TimeProvider clock)
+    : PeriodicJob(scopes, logger, clock, TimeSpan.FromMinutes(1), TimeSpan.FromHours(1))
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(IServiceProvider services, CancellationToken ct)
     {
-        try { await Task.Delay(TimeSpan.FromMinutes(1), clock, stoppingToken); }
-        catch (OperationCanceledException) { return; }
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), clock);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var (returned, warned) = await scope.ServiceProvider.GetRequiredService<PoolService>().RunReturnsAsync(stoppingToken);
-                if (returned + warned > 0 && logger.IsEnabled(LogLevel.Information)) logger.LogInformation("公海自动回收：回收 {Returned} 个，提醒 {Warned} 个", returned, warned);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError(ex, "公海自动回收失败，下个小时重试");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        var (returned, warned) = await services.GetRequiredService<PoolService>().RunReturnsAsync(ct);
+        if (returned + warned > 0 && logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("公海自动回收：回收 {Returned} 个，提醒 {Warned} 个", returned, warned);
     }
 }

@@ -16,19 +16,42 @@ public sealed record PoolCustomer(string Number, string Name, CustomerKind Kind,
 /// <summary>One of the signed-in rep's customers that will soon return to its pool.</summary>
 public sealed record DueCustomer(string Number, string Name, DateTime ReturnsAt, int DaysLeft);
 
+/// <summary>A pool's name, rules and members as the admin edits them; the defaults are the pool's.</summary>
 public sealed class PoolInput
 {
+    private static readonly CustomerPool Defaults = new();
+
     public string Name { get; set; } = "";
     public string? Description { get; set; }
-    public int HoldingCap { get; set; } = 200;
-    public int DailyClaimCap { get; set; } = 20;
-    public int CooldownDays { get; set; } = 7;
-    public int ReturnDaysHigh { get; set; } = 60;
-    public int ReturnDaysMid { get; set; } = 30;
-    public int ReturnDaysLow { get; set; } = 15;
-    public int ReturnDaysUnrated { get; set; } = 15;
-    public int WarnDaysBefore { get; set; } = 3;
+    public int HoldingCap { get; set; } = Defaults.HoldingCap;
+    public int DailyClaimCap { get; set; } = Defaults.DailyClaimCap;
+    public int CooldownDays { get; set; } = Defaults.CooldownDays;
+    public int ReturnDaysHigh { get; set; } = Defaults.ReturnDaysHigh;
+    public int ReturnDaysMid { get; set; } = Defaults.ReturnDaysMid;
+    public int ReturnDaysLow { get; set; } = Defaults.ReturnDaysLow;
+    public int ReturnDaysUnrated { get; set; } = Defaults.ReturnDaysUnrated;
+    public int WarnDaysBefore { get; set; } = Defaults.WarnDaysBefore;
     public List<Guid> MemberIds { get; set; } = [];
+
+    public static PoolInput From(PoolSummary summary)
+    {
+        var p = summary.Pool;
+        return new PoolInput
+        {
+            Name = p.Name, Description = p.Description, HoldingCap = p.HoldingCap, DailyClaimCap = p.DailyClaimCap,
+            CooldownDays = p.CooldownDays, ReturnDaysHigh = p.ReturnDaysHigh, ReturnDaysMid = p.ReturnDaysMid,
+            ReturnDaysLow = p.ReturnDaysLow, ReturnDaysUnrated = p.ReturnDaysUnrated, WarnDaysBefore = p.WarnDaysBefore,
+            MemberIds = summary.Members.Select(m => m.UserId).ToList(),
+        };
+    }
+
+    internal void ApplyTo(CustomerPool p)
+    {
+        p.Name = Name; p.Description = string.IsNullOrWhiteSpace(Description) ? null : Description.Trim();
+        p.HoldingCap = HoldingCap; p.DailyClaimCap = DailyClaimCap; p.CooldownDays = CooldownDays;
+        p.ReturnDaysHigh = ReturnDaysHigh; p.ReturnDaysMid = ReturnDaysMid; p.ReturnDaysLow = ReturnDaysLow;
+        p.ReturnDaysUnrated = ReturnDaysUnrated; p.WarnDaysBefore = WarnDaysBefore;
+    }
 }
 
 /// <summary>
@@ -100,10 +123,7 @@ public sealed class PoolService(IDbContextFactory<RenmaiDb> dbs, CurrentActor cu
             db.RemoveRange(await db.Set<PoolMember>().Where(m => m.PoolId == pool.Id).ToListAsync(ct));
         }
         else db.Add(pool = new CustomerPool { CreatedAt = Now });
-        pool.Name = input.Name; pool.Description = string.IsNullOrWhiteSpace(input.Description) ? null : input.Description.Trim();
-        pool.HoldingCap = input.HoldingCap; pool.DailyClaimCap = input.DailyClaimCap; pool.CooldownDays = input.CooldownDays;
-        pool.ReturnDaysHigh = input.ReturnDaysHigh; pool.ReturnDaysMid = input.ReturnDaysMid; pool.ReturnDaysLow = input.ReturnDaysLow;
-        pool.ReturnDaysUnrated = input.ReturnDaysUnrated; pool.WarnDaysBefore = input.WarnDaysBefore;
+        input.ApplyTo(pool);
         if (!pool.IsDefault) foreach (var m in memberIds) db.Add(new PoolMember { PoolId = pool.Id, UserId = m });
         await db.SaveChangesAsync(ct);
         await audit.WriteAsync(AuditActions.SettingsChanged, true, http.HttpContext, admin.UserId, admin.Name, "公海：" + pool.Name,
@@ -217,8 +237,7 @@ public sealed class PoolService(IDbContextFactory<RenmaiDb> dbs, CurrentActor cu
             foreach (var (tier, days) in Rules(pool))
             {
                 var warnFrom = now.AddDays(-(days - pool.WarnDaysBefore));
-                var rows = await InTier(InPool(db.Set<Customer>().AsNoTracking(), pool).Where(c => c.OwnerId == me), tier)
-                    .Where(c => (c.LastFollowUpAt ?? c.OwnedSince ?? c.CreatedAt) < warnFrom)
+                var rows = await QuietSince(InTier(InPool(db.Set<Customer>().AsNoTracking(), pool).Where(c => c.OwnerId == me), tier), warnFrom)
                     .Select(c => new { c.Number, c.Name, Since = c.LastFollowUpAt ?? c.OwnedSince ?? c.CreatedAt }).Take(200).ToListAsync(ct);
                 result.AddRange(rows.Select(r => new DueCustomer(r.Number, r.Name, r.Since.AddDays(days),
                     Math.Max(0, (int)Math.Ceiling((r.Since.AddDays(days) - now).TotalDays)))));
@@ -246,8 +265,8 @@ public sealed class PoolService(IDbContextFactory<RenmaiDb> dbs, CurrentActor cu
                 var cutoff = now.AddDays(-days);
                 while (true)
                 {
-                    var due = await InTier(InPool(db.Set<Customer>(), pool).Where(c => c.OwnerId != null), tier)
-                        .Where(c => (c.LastFollowUpAt ?? c.OwnedSince ?? c.CreatedAt) < cutoff).OrderBy(c => c.Id).Take(500).ToListAsync(ct);
+                    var due = await QuietSince(InTier(InPool(db.Set<Customer>(), pool).Where(c => c.OwnerId != null), tier), cutoff)
+                        .OrderBy(c => c.Id).Take(500).ToListAsync(ct);
                     if (due.Count == 0) break;
                     foreach (var c in due)
                     {
@@ -265,8 +284,7 @@ public sealed class PoolService(IDbContextFactory<RenmaiDb> dbs, CurrentActor cu
                 }
 
                 var warnFrom = now.AddDays(-(days - pool.WarnDaysBefore));
-                var toWarn = await InTier(InPool(db.Set<Customer>().AsNoTracking(), pool).Where(c => c.OwnerId != null), tier)
-                    .Where(c => (c.LastFollowUpAt ?? c.OwnedSince ?? c.CreatedAt) < warnFrom)
+                var toWarn = await QuietSince(InTier(InPool(db.Set<Customer>().AsNoTracking(), pool).Where(c => c.OwnerId != null), tier), warnFrom)
                     .Where(c => !db.Set<PoolEvent>().Any(e => e.CustomerId == c.Id && e.Kind == PoolEventKind.Warned && e.UserId == c.OwnerId
                         && e.At >= (c.LastFollowUpAt ?? c.OwnedSince ?? c.CreatedAt)))
                     .Select(c => new { c.Id, c.OwnerId }).Take(5000).ToListAsync(ct);
@@ -285,6 +303,10 @@ public sealed class PoolService(IDbContextFactory<RenmaiDb> dbs, CurrentActor cu
     private static IEnumerable<(Level? Tier, int Days)> Rules(CustomerPool p) =>
         new (Level?, int)[] { (Level.High, p.ReturnDaysHigh), (Level.Mid, p.ReturnDaysMid), (Level.Low, p.ReturnDaysLow), (null, p.ReturnDaysUnrated) }
             .Where(r => r.Item2 > 0);
+
+    /// <summary>Customers whose last activity (follow-up, else getting the owner, else creation) is before <paramref name="cutoff"/>.</summary>
+    private static IQueryable<Customer> QuietSince(IQueryable<Customer> q, DateTime cutoff) =>
+        q.Where(c => (c.LastFollowUpAt ?? c.OwnedSince ?? c.CreatedAt) < cutoff);
 
     private static IQueryable<Customer> InTier(IQueryable<Customer> q, Level? tier) =>
         tier is { } t ? q.Where(c => c.ValueTier == t) : q.Where(c => c.ValueTier == null);

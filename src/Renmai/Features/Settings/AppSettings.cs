@@ -50,15 +50,19 @@ public sealed class AppSettings(IDbContextFactory<RenmaiDb> dbs, TimeProvider cl
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<string, object> _cache = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The current values, shared by every caller: read them, never change them (they are read on
+    /// hot paths such as masking every customer). Forms edit <see cref="SettingsService.GetAsync{T}"/>'s copy.
+    /// </summary>
     public async Task<T> GetAsync<T>(CancellationToken ct = default) where T : class, ISettingsSection, new()
     {
-        if (_cache.TryGetValue(T.Key, out var cached)) return Clone((T)cached);
+        if (_cache.TryGetValue(T.Key, out var cached)) return (T)cached;
         var key = T.Key;
         await using var db = await dbs.CreateDbContextAsync(ct);
         var row = await db.Set<AppSetting>().AsNoTracking().SingleOrDefaultAsync(s => s.Key == key, ct);
         var value = row is null ? new T() : JsonSerializer.Deserialize<T>(row.Json, Json) ?? new T();
         _cache[T.Key] = value;
-        return Clone(value);
+        return value;
     }
 
     /// <summary>Validates and stores a section; only for callers that checked the admin role.</summary>
@@ -82,14 +86,16 @@ public sealed class AppSettings(IDbContextFactory<RenmaiDb> dbs, TimeProvider cl
         return (old, json);
     }
 
-    // Callers get their own copy, so editing a settings form never changes the cached values.
-    private static T Clone<T>(T value) => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, Json), Json)!;
+    /// <summary>A private copy, so editing a settings form never changes the shared values.</summary>
+    internal static T Clone<T>(T value) => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, Json), Json)!;
 }
 
 /// <summary>The admin's way to change settings: role check, validation, audit.</summary>
 public sealed class SettingsService(AppSettings settings, CurrentActor current, AuditLog audit, IHttpContextAccessor http)
 {
-    public Task<T> GetAsync<T>(CancellationToken ct = default) where T : class, ISettingsSection, new() => settings.GetAsync<T>(ct);
+    /// <summary>A copy of the current values for a settings form to edit.</summary>
+    public async Task<T> GetAsync<T>(CancellationToken ct = default) where T : class, ISettingsSection, new() =>
+        AppSettings.Clone(await settings.GetAsync<T>(ct));
 
     public async Task SaveAsync<T>(T value, CancellationToken ct = default) where T : class, ISettingsSection, new()
     {

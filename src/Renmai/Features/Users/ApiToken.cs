@@ -26,6 +26,17 @@ public sealed class ApiToken
         TokenPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
+    /// <summary>A new token for a user and its secret, shown once; only the hash is kept.</summary>
+    public static (ApiToken Token, string Secret) Issue(Guid userId, string name, bool readOnly, DateTime now, DateTime? expiresAt)
+    {
+        var secret = NewSecret();
+        return (new ApiToken
+        {
+            UserId = userId, Name = name, Prefix = secret[..10], Hash = HashOf(secret), ReadOnly = readOnly,
+            CreatedAt = now, ExpiresAt = expiresAt,
+        }, secret);
+    }
+
     public static string HashOf(string secret) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
 }

@@ -38,12 +38,8 @@ public sealed class ApiTokenService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         if (days is < 1 or > MaxDays) e.Add("days", $"有效天数应在 1 到 {MaxDays} 之间，或留空表示不过期");
         e.ThrowIfAny();
         var now = clock.GetUtcNow().UtcDateTime;
-        var secret = ApiToken.NewSecret();
-        var token = new ApiToken
-        {
-            UserId = actor.UserId ?? throw new ForbiddenException("请先登录"), Name = name, Prefix = secret[..10],
-            Hash = ApiToken.HashOf(secret), ReadOnly = readOnly, CreatedAt = now, ExpiresAt = days is { } d ? now.AddDays(d) : null,
-        };
+        var (token, secret) = ApiToken.Issue(actor.UserId ?? throw new ForbiddenException("请先登录"), name, readOnly, now,
+            days is { } d ? now.AddDays(d) : null);
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.Add(token);
         await db.SaveChangesAsync(ct);

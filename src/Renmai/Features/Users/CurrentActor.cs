@@ -25,9 +25,10 @@ public sealed class CurrentActor(IServiceProvider services)
         var user = await users.FindByEmailAsync(email);
         if (user is null || !user.IsActive) throw new NotFoundException($"用户 {email} 不存在或已停用");
         var roles = (await users.GetRolesAsync(user)).ToArray();
-        var actor = new Actor(user.Id, user.DisplayName, source, roles);
-        if (actor.IsInRole(Roles.Manager)) actor = new Actor(user.Id, user.DisplayName, source, roles) { ManagedUserIds = await ManagedUserIdsAsync(user.Id) };
-        return _actor = actor;
+        return _actor = new Actor(user.Id, user.DisplayName, source, roles)
+        {
+            ManagedUserIds = roles.Contains(Roles.Manager) ? await ManagedUserIdsAsync(user.Id) : [],
+        };
     }
 
     public async ValueTask<Actor?> GetAsync()

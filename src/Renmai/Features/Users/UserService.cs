@@ -230,12 +230,8 @@ public sealed class UserService(UserManager<RenmaiUser> users, RoleManager<Renma
     {
         var user = await users.FindByEmailAsync(email) ?? throw new NotFoundException($"用户 {email} 不存在");
         if (!user.IsActive) throw new InvalidOperationException($"用户 {email} 已停用");
-        var secret = ApiToken.NewSecret();
-        var token = new ApiToken
-        {
-            UserId = user.Id, Name = string.IsNullOrWhiteSpace(name) ? "API" : name.Trim(), Prefix = secret[..10],
-            Hash = ApiToken.HashOf(secret), ReadOnly = readOnly, CreatedAt = clock.GetUtcNow().UtcDateTime, ExpiresAt = expiresAt,
-        };
+        var (token, secret) = ApiToken.Issue(user.Id, string.IsNullOrWhiteSpace(name) ? "API" : name.Trim(), readOnly,
+            clock.GetUtcNow().UtcDateTime, expiresAt);
         await using var db = await dbs.CreateDbContextAsync(ct);
         db.Add(token);
         await db.SaveChangesAsync(ct);
