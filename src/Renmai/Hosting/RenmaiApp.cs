@@ -37,6 +37,10 @@ public static class RenmaiApp
         // Serve MudBlazor's and the app's static files straight from a build output (bin/…) in any
         // environment, not only Development; a published app has no manifest and this is a no-op.
         builder.WebHost.UseStaticWebAssets();
+        // Run from a build output, ASP.NET re-checks static files on disk at runtime (for hot reload) through a
+        // catch-all route whose constraint stats the file system on every request, API calls included. Renmai
+        // is not developed through hot reload; RENMAI's operators may still turn it on with this key.
+        builder.Configuration["ReloadStaticAssetsAtRuntime"] ??= "false";
         var storage = RenmaiStorage.From(builder.Configuration);
         var services = builder.Services;
 

@@ -25,6 +25,9 @@ public static class WebHardening
     /// <summary>Largest request body accepted (documents and imports arrive later, in their own limits).</summary>
     public const long MaxRequestBodyBytes = 30L * 1024 * 1024;
 
+    /// <summary>The policy of /api responses (data, never pages).</summary>
+    public const string ApiPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
     public static IServiceCollection AddWebHardening(this IServiceCollection services)
     {
         services.Configure<ForwardedHeadersOptions>(o =>
@@ -69,9 +72,16 @@ public static class WebHardening
             // site or carrying this response's nonce (App.razor puts it on the import map and its one
             // inline script). Styles stay 'unsafe-inline': MudBlazor positions popovers with style
             // attributes. The API reference page (Scalar) is a third-party page with inline scripts.
+            var path = http.Request.Path;
+            if (path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/docs"))
+            {
+                // JSON, CSV and spreadsheets: nothing in an API response may run or load anything.
+                h.ContentSecurityPolicy = ApiPolicy;
+                return next(http);
+            }
             var nonce = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
             http.Items[CspNonceKey] = nonce;
-            var scripts = http.Request.Path.StartsWithSegments("/api/docs") ? "script-src 'self' 'unsafe-inline'; " : $"script-src 'self' 'nonce-{nonce}'; ";
+            var scripts = path.StartsWithSegments("/api/docs") ? "script-src 'self' 'unsafe-inline'; " : $"script-src 'self' 'nonce-{nonce}'; ";
             h.ContentSecurityPolicy = "default-src 'self'; " + scripts + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
                 + "connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'";
             return next(http);

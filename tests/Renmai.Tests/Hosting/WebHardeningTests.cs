@@ -28,6 +28,13 @@ public sealed class WebHardeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Api_responses_may_load_and_run_nothing()
+    {
+        var response = await _app.AnonymousClient().GetAsync("/api/v1/customers");
+        Assert.StartsWith("default-src 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Scripts_run_only_from_the_site_or_with_the_nonce_of_the_response()
     {
         var first = await _app.AnonymousClient().GetAsync("/setup");

@@ -49,7 +49,7 @@ public sealed class AuditLog(IDbContextFactory<RenmaiDb> dbs, CurrentActor curre
         var q = Filter(db.Set<AuditEvent>().AsNoTracking(), query);
         var total = await q.CountAsync(ct);
         var items = await q.OrderByDescending(a => a.At).ThenByDescending(a => a.Id)
-            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).ToListAsync(ct);
+            .Page(query.Page, query.PageSize).ToListAsync(ct);
         return new PagedResult<AuditEvent>(items, total);
     }
 

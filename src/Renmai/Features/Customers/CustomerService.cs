@@ -94,7 +94,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         // Deferred join: page through Ids only (index-only for the indexed filter+sort pairs, so
         // OFFSET skips index entries, not rows), then load the page's ~50 full rows by Id.
         var pageIds = CustomerColumns.ApplySort(q, sortCol!, descending)
-            .Skip((query.Page - 1) * query.PageSize).Take(query.PageSize).Select(c => c.Id);
+            .Page(query.Page, query.PageSize).Select(c => c.Id);
         var items = await CustomerColumns.ApplySort(db.Set<Customer>().AsNoTracking().Where(c => pageIds.Contains(c.Id)), sortCol!, descending)
             .ToListAsync(ct);
         var privacy = await settings.GetAsync<PrivacySettings>(ct);
@@ -173,7 +173,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         var q = Visible(db.Set<Customer>().IgnoreQueryFilters().AsNoTracking(), actor).Where(c => c.DeletedAt != null);
         var total = await q.CountAsync(ct);
         var items = await q.OrderByDescending(c => c.DeletedAt).ThenBy(c => c.Id)
-            .Skip((Math.Max(page, 1) - 1) * pageSize).Take(pageSize).ToListAsync(ct);
+            .Page(page, pageSize).ToListAsync(ct);
         var privacy = await settings.GetAsync<PrivacySettings>(ct);
         return new PagedResult<CustomerForm>(items.Select(c => CustomerForm.From(c).Mask(privacy)).ToList(), total);
     }

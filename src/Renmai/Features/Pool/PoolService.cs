@@ -141,7 +141,7 @@ public sealed class PoolService(IDbContextFactory<RenmaiDb> dbs, CurrentActor cu
         if (!string.IsNullOrWhiteSpace(q)) { var t = q.Trim(); var upper = t.ToUpperInvariant(); waiting = waiting.Where(c => c.Name.Contains(t) || c.Number == upper); }
         var total = await waiting.CountAsync(ct);
         var rows = await waiting.OrderByDescending(c => c.UpdatedAt).ThenBy(c => c.Id)
-            .Skip((Math.Max(page, 1) - 1) * Math.Clamp(pageSize, 1, 500)).Take(Math.Clamp(pageSize, 1, 500)).ToListAsync(ct);
+            .Page(page, Math.Clamp(pageSize, 1, 500)).ToListAsync(ct);
         var ids = rows.Select(r => r.Id).ToList();
         var left = await (from e in db.Set<PoolEvent>()
                           where ids.Contains(e.CustomerId) && (e.Kind == PoolEventKind.Released || e.Kind == PoolEventKind.Returned || e.Kind == PoolEventKind.HandedOver)

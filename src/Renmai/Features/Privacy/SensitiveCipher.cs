@@ -12,7 +12,7 @@ public sealed class SensitiveDataException(string message, Exception? inner = nu
 /// Envelope (text): <c>v1.{keyId}.{base64url(nonce[12] | ciphertext | tag[16])}</c>; the record's Id is the
 /// associated data, so a ciphertext copied onto another row does not decrypt.
 /// </summary>
-public sealed class SensitiveCipher(DataKeyRing keys)
+public sealed class SensitiveCipher(DataKeyRing keys) : IDisposable
 {
     private const string Prefix = "v1.";
     private const int NonceSize = 12;
@@ -31,8 +31,7 @@ public sealed class SensitiveCipher(DataKeyRing keys)
         RandomNumberGenerator.Fill(nonce);
         Span<byte> aad = stackalloc byte[16];
         recordId.TryWriteBytes(aad);
-        using (var gcm = new AesGcm(key, TagSize))
-            gcm.Encrypt(nonce, clear, blob.AsSpan(NonceSize, clear.Length), blob.AsSpan(NonceSize + clear.Length), aad);
+        Gcm(keyId, key).Encrypt(nonce, clear, blob.AsSpan(NonceSize, clear.Length), blob.AsSpan(NonceSize + clear.Length), aad);
         CryptographicOperations.ZeroMemory(clear);
         return Prefix + keyId + "." + Base64Url.EncodeToString(blob);
     }
@@ -52,11 +51,28 @@ public sealed class SensitiveCipher(DataKeyRing keys)
         recordId.TryWriteBytes(aad);
         try
         {
-            using var gcm = new AesGcm(key, TagSize);
-            gcm.Decrypt(blob.AsSpan(0, NonceSize), blob.AsSpan(NonceSize, clearLength), blob.AsSpan(NonceSize + clearLength), clear, aad);
+            Gcm(keyId, key).Decrypt(blob.AsSpan(0, NonceSize), blob.AsSpan(NonceSize, clearLength), blob.AsSpan(NonceSize + clearLength), clear, aad);
         }
         catch (AuthenticationTagMismatchException ex) { throw Tampered(recordId, ex); }
         return Encoding.UTF8.GetString(clear);
+    }
+
+    // An AesGcm instance expands its key once; making one per value cost as much as the decryption of a
+    // customer record. Instances are not thread-safe, so each thread keeps its own, per key.
+    private readonly ThreadLocal<Dictionary<string, AesGcm>> _gcm = new(() => new Dictionary<string, AesGcm>(StringComparer.Ordinal), trackAllValues: true);
+
+    private AesGcm Gcm(string keyId, byte[] key)
+    {
+        var mine = _gcm.Value!;
+        if (!mine.TryGetValue(keyId, out var gcm)) mine[keyId] = gcm = new AesGcm(key, TagSize);
+        return gcm;
+    }
+
+    public void Dispose()
+    {
+        foreach (var perThread in _gcm.Values)
+            foreach (var gcm in perThread.Values) gcm.Dispose();
+        _gcm.Dispose();
     }
 
     public static string KeyIdOf(string envelope)
