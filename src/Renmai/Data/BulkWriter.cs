@@ -122,6 +122,7 @@ public static class BulkWriter
         finally
         {
             await db.Database.CloseConnectionAsync();
+            DataChanges.Touch(); // the bulk paths write beside EF's commands
         }
     }
 
@@ -290,6 +291,7 @@ public static class BulkWriter
                 if (!rebuild && inChunk >= chunkRows)
                 {
                     tx.Commit();
+                    DataChanges.Touch();
                     tx.Dispose();
                     tx = null;
                     inChunk = 0;

@@ -46,13 +46,13 @@ public static class DataSetup
         if (storage.Provider == DatabaseProvider.Postgres)
         {
             services.AddPooledDbContextFactory<PostgresRenmaiDb>((sp, o) => ConfigurePostgres(o, storage.ConnectionString)
-                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>(), Renmai.Features.Privacy.SensitiveMaterializer.Instance));
+                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>(), Renmai.Features.Privacy.SensitiveMaterializer.Instance, DataChanges.Interceptor));
             services.AddSingleton<IDbContextFactory<RenmaiDb>, RenmaiDbFactory<PostgresRenmaiDb>>();
         }
         else
         {
             services.AddPooledDbContextFactory<SqliteRenmaiDb>((sp, o) => ConfigureSqlite(o, storage.ConnectionString)
-                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>(), Renmai.Features.Privacy.SensitiveMaterializer.Instance));
+                .AddInterceptors(sp.GetRequiredService<HistoryInterceptor>(), Renmai.Features.Privacy.SensitiveMaterializer.Instance, DataChanges.Interceptor));
             services.AddSingleton<IDbContextFactory<RenmaiDb>, RenmaiDbFactory<SqliteRenmaiDb>>();
         }
         // Identity's stores want a scoped context.

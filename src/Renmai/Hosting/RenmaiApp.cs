@@ -52,6 +52,7 @@ public static class RenmaiApp
         services.AddSingleton<Renmai.Features.Settings.AppSettings>();
         services.AddScoped<Renmai.Features.Settings.SettingsService>();
         services.AddSingleton<SqliteCustomerReader>();
+        services.AddSingleton<ListTotals>();
         services.AddScoped<CustomerService>();
         services.AddScoped<ContactService>();
         services.AddScoped<CustomFieldService>();

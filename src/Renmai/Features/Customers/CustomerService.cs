@@ -16,7 +16,7 @@ namespace Renmai.Features.Customers;
 /// and the record-scope check are the same on every path.
 /// </summary>
 public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, TimeProvider clock, SqliteCustomerReader sqliteReader,
-    AppSettings settings, SensitiveCipher cipher, AuditLog audit, IHttpContextAccessor http)
+    AppSettings settings, SensitiveCipher cipher, AuditLog audit, IHttpContextAccessor http, ListTotals totals)
 {
     // ---- Record scope -------------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         if (query.PageSize is < 1 or > CustomerListQuery.MaxPageSize) errors.Add("pageSize", $"每页条数应在 1 到 {CustomerListQuery.MaxPageSize} 之间");
         errors.ThrowIfAny();
 
-        var total = await q.CountAsync(ct);
+        var total = await totals.GetAsync(ListTotals.ScopeKey(actor, SeesAll(actor)) + "\u001d" + ListTotals.QueryKey(query), () => q.CountAsync(ct));
         // Deferred join: page through Ids only (index-only for the indexed filter+sort pairs, so
         // OFFSET skips index entries, not rows), then load the page's ~50 full rows by Id.
         var pageIds = CustomerColumns.ApplySort(q, sortCol!, descending)
