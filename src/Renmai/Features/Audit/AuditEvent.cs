@@ -61,6 +61,7 @@ public static class AuditActions
     public const string KeysRotated = "keys.rotated";
     public const string PrivacyExported = "privacy.exported";
     public const string PrivacyErased = "privacy.erased";
+    public const string CustomersExported = "customers.exported";
 
     public static string Label(string action) => action switch
     {
@@ -97,6 +98,7 @@ public static class AuditActions
         KeysRotated => "轮换加密密钥",
         PrivacyExported => "导出个人信息",
         PrivacyErased => "删除个人信息",
+        CustomersExported => "导出客户",
         _ => action,
     };
 }
