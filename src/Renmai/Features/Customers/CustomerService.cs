@@ -91,7 +91,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             var errors = new ValidationErrors();
             var (q, sortCol, descending) = Query(db, actor, query, columns, errors);
             errors.ThrowIfAny();
-            return new CustomerStream(db, actor, defs, CustomerColumns.ApplySort(q, sortCol, descending), await settings.GetAsync<PrivacySettings>(ct));
+            return new CustomerStream(db, actor, defs, columns, CustomerColumns.ApplySort(q, sortCol, descending));
         }
         catch
         {
@@ -476,17 +476,36 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
 
 /// <summary>
 /// The rows of an export: an open database context and a forward-only query over it. Enumerate
-/// <see cref="Rows"/> once (synchronously, on a worker thread: the spreadsheet writer pulls rows).
+/// <see cref="Select"/> once (synchronously, on a worker thread: the spreadsheet writer pulls rows).
 /// </summary>
 public sealed class CustomerStream(RenmaiDb db, Actor actor, IReadOnlyList<CustomFieldDefinition> customFields,
-    IQueryable<Customer> query, PrivacySettings privacy) : IAsyncDisposable
+    IReadOnlyDictionary<string, CustomerColumn> columns, IQueryable<Customer> query) : IAsyncDisposable
 {
     public Actor Actor { get; } = actor;
     public IReadOnlyList<CustomFieldDefinition> CustomFields { get; } = customFields;
-    public PrivacySettings Privacy { get; } = privacy;
+    /// <summary>The table's columns (built-in and custom fields) for this provider, by key.</summary>
+    public IReadOnlyDictionary<string, CustomerColumn> Columns { get; } = columns;
 
-    /// <summary>The customers in order; EF reads them one by one from a data reader (no tracking, no buffering).</summary>
-    public IEnumerable<Customer> Rows => query.AsEnumerable();
+    /// <summary>
+    /// The given column expressions of every row, in order: one SELECT of just those columns, read row by
+    /// row from the data reader (no entity materialisation, no tracking, no buffering).
+    /// </summary>
+    public IEnumerable<object?[]> Select(IReadOnlyList<System.Linq.Expressions.LambdaExpression> selectors)
+    {
+        var p = System.Linq.Expressions.Expression.Parameter(typeof(Customer), "c");
+        var cells = selectors.Select(s => (System.Linq.Expressions.Expression)System.Linq.Expressions.Expression.Convert(
+            new ParameterSwap(s.Parameters[0], p).Visit(s.Body), typeof(object)));
+        var projection = System.Linq.Expressions.Expression.Lambda<Func<Customer, object?[]>>(
+            System.Linq.Expressions.Expression.NewArrayInit(typeof(object), cells), p);
+        return query.Select(projection).AsEnumerable();
+    }
 
     public ValueTask DisposeAsync() => db.DisposeAsync();
+
+    private sealed class ParameterSwap(System.Linq.Expressions.ParameterExpression from, System.Linq.Expressions.ParameterExpression to)
+        : System.Linq.Expressions.ExpressionVisitor
+    {
+        protected override System.Linq.Expressions.Expression VisitParameter(System.Linq.Expressions.ParameterExpression node) =>
+            node == from ? to : base.VisitParameter(node);
+    }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
 using MiniExcelLibs;
 using Renmai.Features.Audit;
 using Renmai.Features.Classification;
@@ -45,7 +44,7 @@ public sealed record CustomerExportResult(int Rows, string FileName, string Cont
 /// Chinese column labels as headers, enum labels, money in yuan, dates yyyy-MM-dd (ADR 0022).
 /// </summary>
 public sealed class CustomerExportService(CustomerService customers, SavedViewService views, CurrentActor current, AuditLog audit,
-    IHttpContextAccessor http, TimeProvider clock)
+    IHttpContextAccessor http, TimeProvider clock, SensitiveStore sensitive)
 {
     /// <summary>The export-only column of phone numbers (the table does not show phones).</summary>
     public const string PhonesColumn = "phones";
@@ -62,16 +61,16 @@ public sealed class CustomerExportService(CustomerService customers, SavedViewSe
             throw new ForbiddenException("只有管理员和销售经理可以导出明文电话");
 
         await using var stream = await customers.StreamAsync(query, ct);
-        var columns = ExportColumns(columnKeys, stream.CustomFields);
+        var (columns, selectors) = ExportColumns(columnKeys, stream);
         var plain = request.PlainPhones;
         var rows = 0;
         IEnumerable<object?[]> Rows()
         {
-            foreach (var c in stream.Rows)
+            foreach (var values in stream.Select(selectors))
             {
                 ct.ThrowIfCancellationRequested();
                 rows++;
-                yield return Cells(c, columns, plain);
+                yield return Cells(values, columns, plain);
             }
         }
 
@@ -142,66 +141,75 @@ public sealed class CustomerExportService(CustomerService customers, SavedViewSe
         return (query, columns, viewName);
     }
 
-    private sealed record ExportColumn(string Key, string Header, ColumnKind Kind, Func<Customer, object?>? Read, CustomFieldDefinition? Field);
+    private enum Source { Column, CustomField, Phones, SensitiveField, Combined }
 
-    private static List<ExportColumn> ExportColumns(IEnumerable<string> keys, IReadOnlyList<CustomFieldDefinition> defs)
+    /// <summary>One file column: where its value comes from (<see cref="Slot"/> indexes the selected row values).</summary>
+    private sealed record ExportColumn(string Key, string Header, ColumnKind Kind, Source Source, int Slot, CustomFieldDefinition? Field = null);
+
+    // The row values every export selects after the columns' own: what phones, sensitive fields and 组合标签 need.
+    private const int IdSlot = 0, SealedSlot = 1, IndustrySlot = 2, TierSlot = 3, StageSlot = 4, TypeSlot = 5;
+
+    private static (List<ExportColumn> Columns, List<System.Linq.Expressions.LambdaExpression> Selectors) ExportColumns(
+        IEnumerable<string> keys, CustomerStream stream)
     {
-        var builtIn = CustomerColumns.BuiltIn.ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
-        var fields = defs.ToDictionary(d => "cf." + d.Key, StringComparer.Ordinal);
+        var selectors = new List<System.Linq.Expressions.LambdaExpression>
+        {
+            Sel(c => c.Id), Sel(c => c.SensitiveData), Sel(c => c.Industry), Sel(c => c.ValueTier), Sel(c => c.Stage), Sel(c => c.Type),
+        };
+        var fields = stream.CustomFields.ToDictionary(d => "cf." + d.Key, StringComparer.Ordinal);
         var errors = new ValidationErrors();
         var list = new List<ExportColumn>();
         foreach (var key in keys.Append(PhonesColumn).Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            if (builtIn.TryGetValue(key, out var col))
-            {
-                // Built-in selectors are plain property reads: compiled once, run per row.
-                var sel = col.Selector;
-                var read = System.Linq.Expressions.Expression.Lambda<Func<Customer, object?>>(
-                    System.Linq.Expressions.Expression.Convert(sel.Body, typeof(object)), sel.Parameters).Compile();
-                list.Add(new ExportColumn(col.Key, col.Label, col.Kind, read, null));
-            }
-            else if (fields.TryGetValue(key, out var d))
-            {
-                var kind = d.Type switch
-                {
-                    CustomFieldType.Money => ColumnKind.Money, CustomFieldType.Number => ColumnKind.Number,
-                    CustomFieldType.Date => ColumnKind.Date, CustomFieldType.Boolean => ColumnKind.Boolean, _ => ColumnKind.Text,
-                };
-                list.Add(new ExportColumn(key, d.Label, kind, null, d));
-            }
+            if (key.Equals(PhonesColumn, StringComparison.OrdinalIgnoreCase))
+                list.Add(new ExportColumn(PhonesColumn, PhonesLabel, ColumnKind.Text, Source.Phones, SealedSlot));
             else if (key.Equals(CustomerColumns.CombinedLabel, StringComparison.OrdinalIgnoreCase))
-                list.Add(new ExportColumn(CustomerColumns.CombinedLabel, "组合标签", ColumnKind.Text,
-                    c => CustomerLabels.Combined(c.Industry, c.ValueTier, c.Stage, c.Type), null));
-            else if (key.Equals(PhonesColumn, StringComparison.OrdinalIgnoreCase))
-                list.Add(new ExportColumn(PhonesColumn, PhonesLabel, ColumnKind.Text, null, null));
+                list.Add(new ExportColumn(CustomerColumns.CombinedLabel, "组合标签", ColumnKind.Text, Source.Combined, IndustrySlot));
+            else if (fields.TryGetValue(key, out var d) && d.Sensitive && d.Type == CustomFieldType.Text)
+                list.Add(new ExportColumn(key, d.Label, ColumnKind.Text, Source.SensitiveField, SealedSlot, d));
+            else if (stream.Columns.TryGetValue(key, out var col))
+            {
+                // The column's own expression (a property, or the custom field's JSON path): the database reads it.
+                selectors.Add(col.Selector);
+                list.Add(new ExportColumn(col.Key, col.Label, col.Kind, col.Key.StartsWith("cf.", StringComparison.Ordinal) ? Source.CustomField : Source.Column,
+                    selectors.Count - 1, fields.GetValueOrDefault(col.Key)));
+            }
             else errors.Add("columns", $"未知的列“{key}”");
         }
         errors.ThrowIfAny();
         // Headers must be unique for the importer (a custom field may share a built-in's label).
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        return list.Select(c => seen.Add(c.Header) ? c : c with { Header = $"{c.Header}（{c.Key}）" }).ToList();
+        return (list.Select(c => seen.Add(c.Header) ? c : c with { Header = $"{c.Header}（{c.Key}）" }).ToList(), selectors);
     }
 
-    private static object?[] Cells(Customer c, List<ExportColumn> columns, bool plainPhones)
+    private static System.Linq.Expressions.LambdaExpression Sel<T>(System.Linq.Expressions.Expression<Func<Customer, T>> e) => e;
+
+    private object?[] Cells(object?[] values, List<ExportColumn> columns, bool plain)
     {
         var cells = new object?[columns.Count];
-        JsonObject? custom = null;
+        Customer? opened = null;
+        Customer Opened()
+        {
+            if (opened is not null) return opened;
+            // The same decryption as EF's materialisation (ADR 0012), for just this row's sealed column.
+            opened = new Customer { Id = (Guid)values[IdSlot]!, SensitiveData = (string?)values[SealedSlot] };
+            sensitive.Open(opened);
+            return opened;
+        }
         for (var i = 0; i < columns.Count; i++)
         {
             var col = columns[i];
-            object? value;
-            if (col.Key == PhonesColumn)
-                value = c.Phones.Count == 0 ? null : string.Join(PhoneSeparator, c.Phones.Select(p => plainPhones ? p.Number : Masking.Phone(p.Number)));
-            else if (col.Field is { } d)
+            object? value = col.Source switch
             {
-                if (c.SensitiveCustomFields.TryGetValue(d.Key, out var secret)) value = plainPhones ? secret : Masking.Text(secret);
-                else
-                {
-                    custom ??= JsonNode.Parse(c.CustomFieldsJson) as JsonObject;
-                    value = CustomValue(custom?[d.Key], d);
-                }
-            }
-            else value = Format(col, col.Read!(c));
+                Source.Phones => values[SealedSlot] is null ? null : Opened().Phones is { Count: > 0 } phones
+                    ? string.Join(PhoneSeparator, phones.Select(p => plain ? p.Number : Masking.Phone(p.Number))) : null,
+                Source.SensitiveField => values[SealedSlot] is null ? null
+                    : Opened().SensitiveCustomFields.TryGetValue(col.Field!.Key, out var secret) ? plain ? secret : Masking.Text(secret) : null,
+                Source.Combined => CustomerLabels.Combined((string?)values[IndustrySlot], (Level?)values[TierSlot],
+                    (LifecycleStage)values[StageSlot]!, (CustomerType)values[TypeSlot]!),
+                Source.CustomField => CustomValue(values[col.Slot], col.Field!),
+                _ => Format(col, values[col.Slot]),
+            };
             cells[i] = value is string s ? CellText.Neutralise(s) : value;
         }
         return cells;
@@ -221,18 +229,21 @@ public sealed class CustomerExportService(CustomerService customers, SavedViewSe
         _ => v,
     };
 
-    private static object? CustomValue(JsonNode? node, CustomFieldDefinition d)
+    /// <summary>A custom field's value as the JSON path read it (numbers as double, the rest as text).</summary>
+    private static object? CustomValue(object? v, CustomFieldDefinition d)
     {
-        if (node is null) return null;
-        if (node is JsonArray list) return string.Join(TagSeparator, list.Select(x => x?.ToString()));
-        if (node is not JsonValue value) return node.ToJsonString();
-        return d.Type switch
+        switch (v)
         {
-            CustomFieldType.Money when value.TryGetValue<long>(out var fen) => fen / 100m,
-            CustomFieldType.Number when value.TryGetValue<double>(out var n) => n,
-            CustomFieldType.Boolean when value.TryGetValue<bool>(out var b) => b ? "是" : "否",
-            _ => value.ToString(),
-        };
+            case null: return null;
+            case double n when d.Type == CustomFieldType.Money: return (decimal)n / 100m;
+            case double n: return n;
+            case string s when d.Type == CustomFieldType.Boolean: return s is "true" or "1" ? "是" : s is "false" or "0" ? "否" : s;
+            case string s when s.StartsWith('['):
+                try { return string.Join(TagSeparator, Data.JsonStorage.Deserialize<List<string>>(s) ?? []); }
+                catch (System.Text.Json.JsonException) { return s; }
+            case string s: return s.Length == 0 ? null : s;
+            default: return Format(new ExportColumn(d.Key, d.Label, ColumnKind.Text, Source.CustomField, 0), v);
+        }
     }
 
     private static void WriteXlsx(Stream sink, List<ExportColumn> columns, IEnumerable<object?[]> rows)

@@ -5,6 +5,7 @@ using MiniExcelLibs;
 using Renmai.Features.Audit;
 using Renmai.Features.Classification;
 using Renmai.Features.Customers;
+using Renmai.Features.CustomFields;
 using Renmai.Features.Export;
 using Renmai.Features.Users;
 using Renmai.Tests.Support;
@@ -85,6 +86,34 @@ public abstract class ExportTests(TestDatabase database) : IAsyncLifetime
         Assert.Equal("'@总经理", evil["职务"]);
         Assert.Equal("1985-06-18", evil["生日"]);
         Assert.Equal("潜在客户", evil["客户类型"]);
+    }
+
+    [Fact]
+    public async Task Custom_fields_export_as_labels_yuan_lists_and_masked_sensitive_values()
+    {
+        async Task<string> Field(CustomFieldInput input) =>
+            (await _app.AsUserAsync(Admin, sp => sp.GetRequiredService<CustomFieldService>().CreateAsync(input))).Key;
+        var budget = await Field(new CustomFieldInput { Label = "年度预算", Type = CustomFieldType.Money });
+        var channels = await Field(new CustomFieldInput { Label = "渠道", Type = CustomFieldType.MultiSelect, Options = ["线上", "门店"] });
+        var vip = await Field(new CustomFieldInput { Label = "是否VIP", Type = CustomFieldType.Boolean });
+        var wechat = await Field(new CustomFieldInput { Label = "私人微信", Type = CustomFieldType.Text, Sensitive = true });
+        var form = new CustomerForm { Kind = CustomerKind.Company, Name = "苏州园林设计有限公司" };
+        form.CustomFields[budget] = System.Text.Json.Nodes.JsonNode.Parse("1234500");
+        form.CustomFields[vip] = System.Text.Json.Nodes.JsonNode.Parse("true");
+        form.CustomFields[channels] = new System.Text.Json.Nodes.JsonArray("线上", "门店");
+
+        form.CustomFields[wechat] = "suzhou_yuanlin_2026";
+        await CreateAsync(Admin, form);
+
+        var columns = new List<string> { "name", "cf." + budget, "cf." + channels, "cf." + vip, "cf." + wechat };
+        var (file, _) = await ExportAsync(Admin, new CustomerExportRequest { Q = "苏州园林", Columns = columns });
+        var row = ReadXlsx(file).Single();
+        Assert.Equal(12345m, Convert.ToDecimal(row["年度预算"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("线上、门店", row["渠道"]);
+        Assert.Equal("是", row["是否VIP"]);
+        Assert.Equal("s****26", row["私人微信"]);
+        (file, _) = await ExportAsync(Admin, new CustomerExportRequest { Q = "苏州园林", Columns = columns, PlainPhones = true });
+        Assert.Equal("suzhou_yuanlin_2026", ReadXlsx(file).Single()["私人微信"]);
     }
 
     [Fact]
