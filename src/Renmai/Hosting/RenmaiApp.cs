@@ -12,6 +12,7 @@ using Renmai.Features.Audit;
 using Renmai.Features.Contacts;
 using Renmai.Features.Customers;
 using Renmai.Features.CustomFields;
+using Renmai.Features.Dedup;
 using Renmai.Features.Export;
 using Renmai.Features.Pool;
 using Renmai.Features.Privacy;
@@ -54,6 +55,7 @@ public static class RenmaiApp
         services.AddScoped<CustomFieldService>();
         services.AddScoped<SavedViewService>();
         services.AddScoped<Renmai.Features.Export.CustomerExportService>();
+        services.AddScoped<Renmai.Features.Dedup.DedupService>();
         services.AddScoped<Renmai.Features.Pool.PoolService>();
         services.AddScoped<Renmai.Features.Privacy.PrivacyService>();
         // Jobs:Enabled=false keeps this node from running the periodic jobs (a web-only node behind a load
@@ -119,7 +121,7 @@ public static class RenmaiApp
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Renmai API")).AllowAnonymous();
         app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi().MapPoolApi().MapPrivacyApi()
-            .MapExportApi();
+            .MapExportApi().MapDedupApi();
         app.MapAccountEndpoints();
         app.MapStaticAssets().AllowAnonymous();
         // WebHardening already forbids all framing; Blazor would add a second, weaker frame-ancestors policy.

@@ -185,6 +185,14 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         return result;
     }
 
+    /// <summary>Customers in the actor's scope that look like <paramref name="form"/> (the create form's warning, before saving).</summary>
+    public async Task<List<Dedup.DuplicateHint>> SimilarAsync(CustomerForm form, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await Dedup.DuplicateFinder.FindAsync(db, Visible(db.Set<Customer>().AsNoTracking(), actor), form, cipher, null, ct);
+    }
+
     private static List<string> SensitiveKeys(IEnumerable<CustomFieldDefinition> defs) =>
         [.. defs.Where(d => d.Sensitive && d.Type == CustomFieldType.Text).Select(d => d.Key)];
 
@@ -197,7 +205,10 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         var actor = await current.RequireAsync();
         await using var db = await dbs.CreateDbContextAsync(ct);
         var customer = await FindVisibleAsync(db, actor, number, ct, includeDeleted: true);
-        return await db.Set<ChangeRecord>().AsNoTracking().Where(r => r.CustomerId == customer.Id)
+        // The timelines of customers merged into this one follow it (R10.3).
+        var ids = await db.Set<Customer>().IgnoreQueryFilters().Where(c => c.MergedIntoId == customer.Id).Select(c => c.Id).ToListAsync(ct);
+        ids.Add(customer.Id);
+        return await db.Set<ChangeRecord>().AsNoTracking().Where(r => r.CustomerId != null && ids.Contains(r.CustomerId.Value))
             .OrderByDescending(r => r.At).ThenByDescending(r => r.Id).Take(take).ToListAsync(ct);
     }
 
@@ -237,7 +248,9 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             db.Add(customer);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            return CustomerForm.From(customer).Mask(privacy);
+            var created = CustomerForm.From(customer).Mask(privacy);
+            created.Duplicates = await Dedup.DuplicateFinder.FindAsync(db, Visible(db.Set<Customer>().AsNoTracking(), actor), form, cipher, customer.Id, ct);
+            return created;
         });
     }
 
