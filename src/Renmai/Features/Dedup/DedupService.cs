@@ -239,7 +239,7 @@ public sealed class DedupService(IDbContextFactory<RenmaiDb> dbs, CurrentActor c
         var actor = await current.RequireRoleAsync(Roles.Admin, Roles.Manager, Roles.Auditor);
         pageSize = Math.Clamp(pageSize, 1, 100);
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var q = InScope(db, actor).Where(g => g.Status == status);
+        var q = InScope(db, actor, includeDeleted: status != DuplicateStatus.Open).Where(g => g.Status == status);
         var total = await q.CountAsync(ct);
         var groups = await q.OrderByDescending(g => g.Confidence).ThenBy(g => g.Id)
             .Skip((Math.Max(page, 1) - 1) * pageSize).Take(pageSize).ToListAsync(ct);
@@ -259,9 +259,11 @@ public sealed class DedupService(IDbContextFactory<RenmaiDb> dbs, CurrentActor c
         return new PagedResult<DuplicateGroupView>(views, total);
     }
 
-    private static IQueryable<DuplicateGroup> InScope(RenmaiDb db, Actor actor)
+    /// <summary>Groups every member of which the actor may see (merged groups: deleted members count by their owner too).</summary>
+    private static IQueryable<DuplicateGroup> InScope(RenmaiDb db, Actor actor, bool includeDeleted = false)
     {
-        var visible = CustomerService.Visible(db.Set<Customer>(), actor).Select(c => c.Id);
+        var customers = includeDeleted ? db.Set<Customer>().IgnoreQueryFilters() : db.Set<Customer>();
+        var visible = CustomerService.Visible(customers, actor).Select(c => c.Id);
         return db.Set<DuplicateGroup>().AsNoTracking()
             .Where(g => !db.Set<DuplicateMember>().Any(m => m.GroupId == g.Id && !visible.Contains(m.CustomerId)));
     }
