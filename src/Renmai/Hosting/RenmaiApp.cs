@@ -12,6 +12,8 @@ using Renmai.Features.Audit;
 using Renmai.Features.Contacts;
 using Renmai.Features.Customers;
 using Renmai.Features.CustomFields;
+using Renmai.Features.Dedup;
+using Renmai.Features.Export;
 using Renmai.Features.Pool;
 using Renmai.Features.Privacy;
 using Renmai.Features.Users;
@@ -57,6 +59,8 @@ public static class RenmaiApp
         services.AddScoped<ContactService>();
         services.AddScoped<CustomFieldService>();
         services.AddScoped<SavedViewService>();
+        services.AddScoped<Renmai.Features.Export.CustomerExportService>();
+        services.AddScoped<Renmai.Features.Dedup.DedupService>();
         services.AddScoped<Renmai.Features.Pool.PoolService>();
         services.AddScoped<Renmai.Features.Privacy.PrivacyService>();
         // Jobs:Enabled=false keeps this node from running the periodic jobs (a web-only node behind a load
@@ -121,7 +125,8 @@ public static class RenmaiApp
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Renmai API")).AllowAnonymous();
-        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi().MapPoolApi().MapPrivacyApi();
+        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi().MapPoolApi().MapPrivacyApi()
+            .MapExportApi().MapDedupApi();
         app.MapAccountEndpoints();
         app.MapStaticAssets().AllowAnonymous();
         // WebHardening already forbids all framing; Blazor would add a second, weaker frame-ancestors policy.

@@ -12,7 +12,7 @@ namespace Renmai.Hosting;
 /// </summary>
 public static class RenmaiCli
 {
-    private static readonly HashSet<string> Subcommands = ["migrate", "user", "team", "token", "demo-data", "keys", "--help", "-h", "-?", "help", "--version"];
+    private static readonly HashSet<string> Subcommands = ["migrate", "user", "team", "token", "demo-data", "keys", "export", "--help", "-h", "-?", "help", "--version"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -114,6 +114,51 @@ public static class RenmaiCli
         }));
         root.Subcommands.Add(demo);
 
+        var exportFile = new Argument<FileInfo>("file") { Description = "导出文件（.xlsx 或 .csv，格式由扩展名决定）" };
+        var exportView = new Option<string?>("--view") { Description = "已保存视图的名称" };
+        var exportQ = new Option<string?>("--q") { Description = "搜索文字（与客户列表的搜索框相同）" };
+        var exportAs = new Option<string?>("--as") { Description = "以该用户（邮箱）的身份和数据范围导出；省略时为管理员" };
+        var exportGbk = new Option<bool>("--gbk") { Description = "CSV 使用 GBK（GB18030）编码，默认 UTF-8（带 BOM）" };
+        var exportPlain = new Option<bool>("--plain-phones") { Description = "导出明文电话（仅管理员和销售经理，记入审计日志）" };
+        var exportFilter = new Option<string[]>("--filter") { Description = "筛选 字段:操作:值，可重复，例如 industry:eq:制造业", AllowMultipleArgumentsPerToken = false };
+        var export = new Command("export", "导出客户到 Excel/CSV (export customers)") { exportFile, exportView, exportQ, exportAs, exportGbk, exportPlain, exportFilter };
+        export.SetAction(async (pr, ct) => await Guarded(async () =>
+        {
+            var file = pr.GetValue(exportFile)!;
+            var format = Renmai.Features.Export.CustomerExportRequest.ParseFormat(file.Extension)
+                ?? throw new ArgumentException($"不支持的导出格式“{file.Extension}”：请使用 .xlsx 或 .csv");
+            var request = new Renmai.Features.Export.CustomerExportRequest
+            {
+                Format = format, Gbk = pr.GetValue(exportGbk), View = pr.GetValue(exportView), Q = pr.GetValue(exportQ),
+                PlainPhones = pr.GetValue(exportPlain),
+            };
+            foreach (var f in pr.GetValue(exportFilter) ?? [])
+            {
+                var parts = f.Split(':', 3);
+                if (parts.Length < 2 || !Enum.TryParse<FilterOp>(parts[1], ignoreCase: true, out var op))
+                    throw new ArgumentException($"筛选条件“{f}”格式应为 字段:操作:值");
+                request.Filters.Add(new CustomerFilter(parts[0], op, parts.Length > 2 ? parts[2] : null));
+            }
+            await using var app = await BuildAsync(ct);
+            await using var scope = pr.GetValue(exportAs) is { } asEmail ? await UserScopeAsync(app, asEmail) : AdminScope(app);
+            var exporter = scope.ServiceProvider.GetRequiredService<Renmai.Features.Export.CustomerExportService>();
+            var temp = file.FullName + ".part";
+            try
+            {
+                Renmai.Features.Export.CustomerExportResult result;
+                await using (var output = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024))
+                    result = await exporter.ExportAsync(request, output, ct);
+                // A failed export leaves no half-written file behind.
+                File.Move(temp, file.FullName, overwrite: true);
+                Console.WriteLine($"已导出 {result.Rows} 个客户到 {file.FullName}。");
+            }
+            finally
+            {
+                File.Delete(temp);
+            }
+        }));
+        root.Subcommands.Add(export);
+
         var rotateIndex = new Option<bool>("--index") { Description = "同时轮换检索索引密钥 (also rotate the blind-index key)" };
         var rotate = new Command("rotate", "轮换数据加密密钥：添加新密钥、分批重新加密、完成后停用旧密钥；中断后可重新运行 (rotate keys; safe to re-run)") { rotateIndex };
         rotate.SetAction(async (pr, ct) => await Guarded(async () =>
@@ -177,6 +222,22 @@ public static class RenmaiCli
         var scope = app.Services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<CurrentActor>().Set(Actor.System);
         return scope;
+    }
+
+    /// <summary>A service scope acting as the named user (<c>--as EMAIL</c>): their roles and record scope.</summary>
+    private static async Task<AsyncServiceScope> UserScopeAsync(WebApplication app, string email)
+    {
+        var scope = app.Services.CreateAsyncScope();
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<CurrentActor>().SetUserAsync(email, Data.ChangeSource.System);
+            return scope;
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Turns expected failures into a Chinese message on stderr and exit code 1.</summary>

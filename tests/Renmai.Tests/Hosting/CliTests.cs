@@ -65,6 +65,41 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Export_writes_the_file_by_extension_within_the_scope_of_the_user_given_with_as()
+    {
+        Assert.Equal(0, (await Renmai("user", "add", "--email", "zhang@example.com", "--password", "Renmai#2026", "--role", "rep", "--name", "张伟")).Exit);
+        Assert.Equal(0, (await Renmai("demo-data", "--customers", "40")).Exit);
+        var all = Path.Combine(_data, "全部客户.xlsx");
+        var (exit, stdout, stderr) = await Renmai("export", all);
+        Assert.True(exit == 0, stderr);
+        var rows = MiniExcelLibs.MiniExcel.Query(all, useHeaderRow: true).Cast<IDictionary<string, object?>>().ToList();
+        Assert.Equal(40, rows.Count);
+        Assert.Contains("已导出 40 个客户", stdout, StringComparison.Ordinal);
+        Assert.Contains("客户编号", rows[0].Keys);
+
+        // Demo customers are spread over the users: the rep's export holds exactly the rep's own.
+        (_, stdout, _) = await Renmai("user", "list");
+        var owned = int.Parse(stdout.Split('\n').Single(l => l.StartsWith("zhang@example.com", StringComparison.Ordinal)).Split("客户 ")[1].Trim(),
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(owned, 1, 39);
+        var mine = Path.Combine(_data, "mine.csv");
+        (exit, stdout, stderr) = await Renmai("export", mine, "--as", "zhang@example.com");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains($"已导出 {owned} 个客户", stdout, StringComparison.Ordinal);
+        var bytes = await File.ReadAllBytesAsync(mine);
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]);
+        Assert.StartsWith("客户编号,客户名称", System.Text.Encoding.UTF8.GetString(bytes[3..]), StringComparison.Ordinal);
+
+        (exit, _, stderr) = await Renmai("export", Path.Combine(_data, "x.pdf"));
+        Assert.Equal(1, exit);
+        Assert.Contains("不支持的导出格式“.pdf”", stderr, StringComparison.Ordinal);
+        (exit, _, stderr) = await Renmai("export", Path.Combine(_data, "x.csv"), "--view", "不存在");
+        Assert.Equal(1, exit);
+        Assert.Contains("视图“不存在”不存在", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_data, "x.csv")));
+    }
+
+    [Fact]
     public async Task User_and_token_commands_create_working_credentials_and_reject_bad_input()
     {
         var (exit, stdout, stderr) = await Renmai("migrate");

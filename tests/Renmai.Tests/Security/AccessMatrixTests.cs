@@ -103,7 +103,11 @@ public abstract class AccessMatrixTests(TestDatabase database, ITestOutputHelper
                     request.Headers.TryAddWithoutValidation("If-Match", "\"1\"");
                 }
                 using var response = await client.SendAsync(request);
-                var body = await response.Content.ReadAsStringAsync();
+                var mediaType = response.Content.Headers.ContentType?.MediaType;
+                // A spreadsheet (the customer export) is a zip: search its cells, not its compressed bytes.
+                var body = mediaType == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                    ? SpreadsheetText(await response.Content.ReadAsByteArrayAsync())
+                    : await response.Content.ReadAsStringAsync();
                 checkedCells++;
                 var status = (int)response.StatusCode;
                 if (body.Contains(SecretName, StringComparison.Ordinal) || body.Contains(SecretEmail, StringComparison.Ordinal)
@@ -113,7 +117,7 @@ public abstract class AccessMatrixTests(TestDatabase database, ITestOutputHelper
                     failures.Add($"{role} {op.Method} {path}: {status}, expected 403 or 404");
                 if (role == "auditor" && status is not (403 or 404))
                     failures.Add($"auditor {op.Method} {path}: {status}, expected 403 (read-only)");
-                if (!aboutTheRecord && !isWrite && status == 200 && JsonNode.Parse(body) is JsonObject { } list && list["total"] is { } total
+                if (!aboutTheRecord && !isWrite && status == 200 && mediaType == "application/json" && JsonNode.Parse(body) is JsonObject { } list && list["total"] is { } total
                     && path.Contains("?q=", StringComparison.Ordinal) && total.GetValue<int>() != 0)
                     failures.Add($"{role} {op.Method} {path}: counts {total} hidden customers");
             }
@@ -124,6 +128,10 @@ public abstract class AccessMatrixTests(TestDatabase database, ITestOutputHelper
         output.WriteLine($"access matrix: {operations.Count} operations, {callers.Count} roles, {checkedCells} calls checked");
         Assert.True(checkedCells >= operations.Count * 3);
     }
+
+    private static string SpreadsheetText(byte[] xlsx) =>
+        string.Join("\n", MiniExcelLibs.MiniExcel.Query(new MemoryStream(xlsx), excelType: MiniExcelLibs.ExcelType.XLSX)
+            .Cast<IDictionary<string, object?>>().SelectMany(r => r.Values).Select(v => v?.ToString()));
 
     /// <summary>A plausible body, so a write is refused for scope and not for being empty.</summary>
     private string WriteBody(string path) => path switch

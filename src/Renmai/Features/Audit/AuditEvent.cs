@@ -61,6 +61,10 @@ public static class AuditActions
     public const string KeysRotated = "keys.rotated";
     public const string PrivacyExported = "privacy.exported";
     public const string PrivacyErased = "privacy.erased";
+    public const string CustomersExported = "customers.exported";
+    public const string DuplicatesScanned = "duplicates.scanned";
+    public const string CustomersMerged = "customers.merged";
+    public const string MergeUndone = "customers.merge_undone";
 
     public static string Label(string action) => action switch
     {
@@ -97,6 +101,10 @@ public static class AuditActions
         KeysRotated => "轮换加密密钥",
         PrivacyExported => "导出个人信息",
         PrivacyErased => "删除个人信息",
+        CustomersExported => "导出客户",
+        DuplicatesScanned => "扫描重复客户",
+        CustomersMerged => "合并客户",
+        MergeUndone => "撤销合并客户",
         _ => action,
     };
 }

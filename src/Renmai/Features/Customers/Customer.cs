@@ -107,6 +107,9 @@ public sealed class Customer : AuditableEntity, ICustomerOwned, IHasSensitiveDat
     /// <summary>When the current owner got it; with <see cref="LastFollowUpAt"/> it decides the automatic return.</summary>
     public DateTime? OwnedSince { get; private set; }
 
+    /// <summary>Set when a merge folded this customer into another (it then sits in the recycle bin; R10.3).</summary>
+    public Guid? MergedIntoId { get; set; }
+
     /// <summary>The last follow-up with this customer (interactions set it).</summary>
     public DateTime? LastFollowUpAt { get; set; }
 
@@ -192,6 +195,9 @@ internal sealed class CustomerMapping : IEntityTypeConfiguration<Customer>
         b.Property(c => c.PoolId).NotInHistory();
         b.Property(c => c.OwnedSince).NotInHistory();
         b.Property(c => c.LastFollowUpAt).NotInHistory();
+        // The merge writes its own readable history lines (DedupService).
+        b.Property(c => c.MergedIntoId).NotInHistory();
+        b.HasIndex(c => c.MergedIntoId);
 
         // Indexes for the customer table's common filter + sort pairs at a million rows. Every query
         // carries the soft-delete filter (DeletedAt IS NULL), so it sits after the equality columns,

@@ -25,6 +25,7 @@ public static class CustomerFieldLabels
         ["PartnerField"] = "伙伴领域", ["LeadSource"] = "客户来源", ["Intent"] = "意向度", ["Stage"] = "生命周期",
         ["ValueTier"] = "价值分层", ["Potential"] = "潜力", ["Region"] = "区域", ["TagsText"] = "标签", ["Notes"] = "备注",
         ["OwnerId"] = "负责人", ["IdNumber"] = "身份证号", ["BankName"] = "开户银行", ["BankAccount"] = "银行账号",
+        ["Merge"] = "合并", ["MergedInto"] = "并入", ["MergeUndone"] = "撤销合并",
     };
 
     private static readonly Dictionary<string, string> ContactLabels = new(StringComparer.Ordinal)

@@ -71,6 +71,13 @@ public sealed class CustomerForm
     public string? UpdatedBy { get; set; }
 
     /// <summary>制造业-高价值-成交客户 style label (R2.6).</summary>
+    /// <summary>
+    /// Only in the answer to a create: existing customers (in the caller's scope) that look like this one
+    /// (same phone, email, 统一社会信用代码 or normalised name). The customer is created anyway (ADR 0023).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public List<Dedup.DuplicateHint>? Duplicates { get; set; }
+
     public string CombinedLabel => CustomerLabels.Combined(Industry, ValueTier, Stage, Type);
 
     /// <summary>A form over an entity that the caller is done with (its lists are taken over, not copied).</summary>

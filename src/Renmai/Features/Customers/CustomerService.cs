@@ -59,8 +59,52 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().ToListAsync(ct);
         var columns = CustomerColumns.All(defs, db.IsPostgres).ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
         var errors = new ValidationErrors();
-        var q = Visible(db.Set<Customer>().AsNoTracking(), actor);
+        var (q, sortCol, descending) = Query(db, actor, query, columns, errors);
+        if (query.Page < 1) errors.Add("page", "页码从 1 开始");
+        if (query.PageSize is < 1 or > CustomerListQuery.MaxPageSize) errors.Add("pageSize", $"每页条数应在 1 到 {CustomerListQuery.MaxPageSize} 之间");
+        errors.ThrowIfAny();
 
+        var total = await totals.GetAsync(ListTotals.ScopeKey(actor, SeesAll(actor)) + "\u001d" + ListTotals.QueryKey(query), () => q.CountAsync(ct));
+        // Deferred join: page through Ids only (index-only for the indexed filter+sort pairs, so
+        // OFFSET skips index entries, not rows), then load the page's ~50 full rows by Id.
+        var pageIds = CustomerColumns.ApplySort(q, sortCol, descending)
+            .Page(query.Page, query.PageSize).Select(c => c.Id);
+        var items = await CustomerColumns.ApplySort(db.Set<Customer>().AsNoTracking().Where(c => pageIds.Contains(c.Id)), sortCol, descending)
+            .ToListAsync(ct);
+        var privacy = await settings.GetAsync<PrivacySettings>(ct);
+        return new PagedResult<CustomerForm>(items.Select(c => CustomerForm.From(c).Mask(privacy)).ToList(), total);
+    }
+
+    /// <summary>
+    /// Every customer of the query (all pages, in its sort order) within the actor's scope, read
+    /// forward-only row by row so that an export of a million rows never holds them all (R10.2).
+    /// The same filter, search and sort code as <see cref="ListAsync"/>; the caller disposes the result.
+    /// </summary>
+    public async Task<CustomerStream> StreamAsync(CustomerListQuery query, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        var db = await dbs.CreateDbContextAsync(ct);
+        try
+        {
+            var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().OrderBy(d => d.SortOrder).ToListAsync(ct);
+            var columns = CustomerColumns.All(defs, db.IsPostgres).ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
+            var errors = new ValidationErrors();
+            var (q, sortCol, descending) = Query(db, actor, query, columns, errors);
+            errors.ThrowIfAny();
+            return new CustomerStream(db, actor, defs, columns, CustomerColumns.ApplySort(q, sortCol, descending));
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The visible customers matching the search text and filters, and the sort column (errors collected).</summary>
+    private (IQueryable<Customer> Query, CustomerColumn SortColumn, bool Descending) Query(RenmaiDb db, Actor actor, CustomerListQuery query,
+        Dictionary<string, CustomerColumn> columns, ValidationErrors errors)
+    {
+        var q = Visible(db.Set<Customer>().AsNoTracking(), actor);
         if (!string.IsNullOrWhiteSpace(query.Q))
         {
             var text = Validators.ToHalfWidth(query.Q).Trim();
@@ -85,20 +129,12 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         }
         var sortKey = string.IsNullOrWhiteSpace(query.Sort) ? "-updatedAt" : query.Sort.Trim();
         var descending = sortKey.StartsWith('-');
-        if (!columns.TryGetValue(sortKey.TrimStart('-', '+'), out var sortCol)) errors.Add("sort", $"不能按“{sortKey}”排序");
-        if (query.Page < 1) errors.Add("page", "页码从 1 开始");
-        if (query.PageSize is < 1 or > CustomerListQuery.MaxPageSize) errors.Add("pageSize", $"每页条数应在 1 到 {CustomerListQuery.MaxPageSize} 之间");
-        errors.ThrowIfAny();
-
-        var total = await totals.GetAsync(ListTotals.ScopeKey(actor, SeesAll(actor)) + "\u001d" + ListTotals.QueryKey(query), () => q.CountAsync(ct));
-        // Deferred join: page through Ids only (index-only for the indexed filter+sort pairs, so
-        // OFFSET skips index entries, not rows), then load the page's ~50 full rows by Id.
-        var pageIds = CustomerColumns.ApplySort(q, sortCol!, descending)
-            .Page(query.Page, query.PageSize).Select(c => c.Id);
-        var items = await CustomerColumns.ApplySort(db.Set<Customer>().AsNoTracking().Where(c => pageIds.Contains(c.Id)), sortCol!, descending)
-            .ToListAsync(ct);
-        var privacy = await settings.GetAsync<PrivacySettings>(ct);
-        return new PagedResult<CustomerForm>(items.Select(c => CustomerForm.From(c).Mask(privacy)).ToList(), total);
+        if (!columns.TryGetValue(sortKey.TrimStart('-', '+'), out var sortCol))
+        {
+            errors.Add("sort", $"不能按“{sortKey}”排序");
+            sortCol = columns["updatedAt"];
+        }
+        return (q, sortCol, descending);
     }
 
     public async Task<CustomerForm> GetAsync(string number, CancellationToken ct = default)
@@ -149,6 +185,14 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         return result;
     }
 
+    /// <summary>Customers in the actor's scope that look like <paramref name="form"/> (the create form's warning, before saving).</summary>
+    public async Task<List<Dedup.DuplicateHint>> SimilarAsync(CustomerForm form, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        return await Dedup.DuplicateFinder.FindAsync(db, Visible(db.Set<Customer>().AsNoTracking(), actor), form, cipher, null, ct);
+    }
+
     private static List<string> SensitiveKeys(IEnumerable<CustomFieldDefinition> defs) =>
         [.. defs.Where(d => d.Sensitive && d.Type == CustomFieldType.Text).Select(d => d.Key)];
 
@@ -161,7 +205,10 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         var actor = await current.RequireAsync();
         await using var db = await dbs.CreateDbContextAsync(ct);
         var customer = await FindVisibleAsync(db, actor, number, ct, includeDeleted: true);
-        return await db.Set<ChangeRecord>().AsNoTracking().Where(r => r.CustomerId == customer.Id)
+        // The timelines of customers merged into this one follow it (R10.3).
+        var ids = await db.Set<Customer>().IgnoreQueryFilters().Where(c => c.MergedIntoId == customer.Id).Select(c => c.Id).ToListAsync(ct);
+        ids.Add(customer.Id);
+        return await db.Set<ChangeRecord>().AsNoTracking().Where(r => r.CustomerId != null && ids.Contains(r.CustomerId.Value))
             .OrderByDescending(r => r.At).ThenByDescending(r => r.Id).Take(take).ToListAsync(ct);
     }
 
@@ -201,7 +248,9 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             db.Add(customer);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            return CustomerForm.From(customer).Mask(privacy);
+            var created = CustomerForm.From(customer).Mask(privacy);
+            created.Duplicates = await Dedup.DuplicateFinder.FindAsync(db, Visible(db.Set<Customer>().AsNoTracking(), actor), form, cipher, customer.Id, ct);
+            return created;
         });
     }
 
@@ -436,4 +485,40 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+}
+
+/// <summary>
+/// The rows of an export: an open database context and a forward-only query over it. Enumerate
+/// <see cref="Select"/> once (synchronously, on a worker thread: the spreadsheet writer pulls rows).
+/// </summary>
+public sealed class CustomerStream(RenmaiDb db, Actor actor, IReadOnlyList<CustomFieldDefinition> customFields,
+    IReadOnlyDictionary<string, CustomerColumn> columns, IQueryable<Customer> query) : IAsyncDisposable
+{
+    public Actor Actor { get; } = actor;
+    public IReadOnlyList<CustomFieldDefinition> CustomFields { get; } = customFields;
+    /// <summary>The table's columns (built-in and custom fields) for this provider, by key.</summary>
+    public IReadOnlyDictionary<string, CustomerColumn> Columns { get; } = columns;
+
+    /// <summary>
+    /// The given column expressions of every row, in order: one SELECT of just those columns, read row by
+    /// row from the data reader (no entity materialisation, no tracking, no buffering).
+    /// </summary>
+    public IEnumerable<object?[]> Select(IReadOnlyList<System.Linq.Expressions.LambdaExpression> selectors)
+    {
+        var p = System.Linq.Expressions.Expression.Parameter(typeof(Customer), "c");
+        var cells = selectors.Select(s => (System.Linq.Expressions.Expression)System.Linq.Expressions.Expression.Convert(
+            new ParameterSwap(s.Parameters[0], p).Visit(s.Body), typeof(object)));
+        var projection = System.Linq.Expressions.Expression.Lambda<Func<Customer, object?[]>>(
+            System.Linq.Expressions.Expression.NewArrayInit(typeof(object), cells), p);
+        return query.Select(projection).AsEnumerable();
+    }
+
+    public ValueTask DisposeAsync() => db.DisposeAsync();
+
+    private sealed class ParameterSwap(System.Linq.Expressions.ParameterExpression from, System.Linq.Expressions.ParameterExpression to)
+        : System.Linq.Expressions.ExpressionVisitor
+    {
+        protected override System.Linq.Expressions.Expression VisitParameter(System.Linq.Expressions.ParameterExpression node) =>
+            node == from ? to : base.VisitParameter(node);
+    }
 }

@@ -69,13 +69,20 @@ public static class CustomersApi
     private static async Task<Ok<PagedResult<CustomerForm>>> List(HttpRequest request, CustomerService service, CancellationToken ct,
         string? q = null, string? sort = null, int page = 1, int pageSize = 50)
     {
-        var query = new CustomerListQuery { Q = q, Sort = sort, Page = page, PageSize = pageSize };
+        var query = new CustomerListQuery { Q = q, Sort = sort, Page = page, PageSize = pageSize, Filters = Filters(request, NonFilterParams) };
+        return TypedResults.Ok(await service.ListAsync(query, ct));
+    }
+
+    /// <summary>The list's filters from the query string: ?industry=制造业, ?intent=A,B, filter=field:op:value.</summary>
+    internal static List<CustomerFilter> Filters(HttpRequest request, IReadOnlySet<string> nonFilterParams)
+    {
+        var filters = new List<CustomerFilter>();
         foreach (var (key, values) in request.Query)
         {
-            if (NonFilterParams.Contains(key)) continue;
+            if (nonFilterParams.Contains(key)) continue;
             // ?industry=制造业  ?intent=A,B  (several values mean "any of")
             foreach (var v in values)
-                query.Filters.Add(new CustomerFilter(key, v?.Contains(',', StringComparison.Ordinal) == true ? FilterOp.In : FilterOp.Eq, v));
+                filters.Add(new CustomerFilter(key, v?.Contains(',', StringComparison.Ordinal) == true ? FilterOp.In : FilterOp.Eq, v));
         }
         foreach (var f in request.Query["filter"])
         {
@@ -87,9 +94,9 @@ public static class CustomersApi
                 e.Add("filter", $"筛选条件“{f}”格式应为 字段:操作:值");
                 throw new ValidationFailedException(e);
             }
-            query.Filters.Add(new CustomerFilter(parts[0], op, parts.Length > 2 ? parts[2] : null));
+            filters.Add(new CustomerFilter(parts[0], op, parts.Length > 2 ? parts[2] : null));
         }
-        return TypedResults.Ok(await service.ListAsync(query, ct));
+        return filters;
     }
 
     private static async Task<Ok<CustomerForm>> Get(string number, HttpResponse response, CustomerService service, CancellationToken ct)

@@ -486,6 +486,10 @@ namespace Renmai.Data.Migrations.Postgres
                     b.Property<string>("MarketPosition")
                         .HasColumnType("text");
 
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("uuid")
+                        .HasAnnotation("Renmai:NotInHistory", true);
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -589,6 +593,8 @@ namespace Renmai.Data.Migrations.Postgres
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("MergedIntoId");
+
                     b.HasIndex("Name");
 
                     b.HasIndex("Number")
@@ -672,6 +678,105 @@ namespace Renmai.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("SavedViews", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Dedup.DuplicateGroup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Confidence")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("FoundAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("MemberCount")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("Rules")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Signature");
+
+                    b.HasIndex("Status", "Confidence");
+
+                    b.ToTable("DuplicateGroups", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Dedup.DuplicateMember", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("GroupId", "CustomerId");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("DuplicateMembers", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Dedup.MergeRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("MergedIdsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("MovedJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("SurvivorBeforeJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<Guid>("SurvivorId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("SurvivorSealedBefore")
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("UndoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SurvivorId");
+
+                    b.ToTable("MergeRecords", (string)null);
                 });
 
             modelBuilder.Entity("Renmai.Features.Pool.CustomerPool", b =>
@@ -1166,6 +1271,15 @@ namespace Renmai.Data.Migrations.Postgres
                     b.HasOne("Renmai.Features.Customers.Customer", null)
                         .WithMany()
                         .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Renmai.Features.Dedup.DuplicateMember", b =>
+                {
+                    b.HasOne("Renmai.Features.Dedup.DuplicateGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -477,6 +477,10 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.Property<string>("MarketPosition")
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("TEXT")
+                        .HasAnnotation("Renmai:NotInHistory", true);
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -580,6 +584,8 @@ namespace Renmai.Data.Migrations.Sqlite
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("MergedIntoId");
+
                     b.HasIndex("Name");
 
                     b.HasIndex("Number")
@@ -663,6 +669,105 @@ namespace Renmai.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("SavedViews", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Dedup.DuplicateGroup", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Confidence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("FoundAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MemberCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("ResolvedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Rules")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Signature")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Signature");
+
+                    b.HasIndex("Status", "Confidence");
+
+                    b.ToTable("DuplicateGroups", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Dedup.DuplicateMember", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("GroupId", "CustomerId");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("DuplicateMembers", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Dedup.MergeRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ByName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MergedIdsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MovedJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SurvivorBeforeJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("SurvivorId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SurvivorSealedBefore")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("UndoneAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SurvivorId");
+
+                    b.ToTable("MergeRecords", (string)null);
                 });
 
             modelBuilder.Entity("Renmai.Features.Pool.CustomerPool", b =>
@@ -1157,6 +1262,15 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.HasOne("Renmai.Features.Customers.Customer", null)
                         .WithMany()
                         .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Renmai.Features.Dedup.DuplicateMember", b =>
+                {
+                    b.HasOne("Renmai.Features.Dedup.DuplicateGroup", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
