@@ -118,6 +118,9 @@ public sealed class Customer : AuditableEntity, ICustomerOwned, IHasSensitiveDat
         OwnedSince = owner is null ? null : now;
     }
 
+    /// <summary>The import that created this customer (undo and an interrupted run remove exactly these rows).</summary>
+    public Guid? ImportId { get; set; }
+
     /// <summary>Custom field values (R1.7), keyed by definition key.</summary>
     public string CustomFieldsJson { get; set; } = "{}";
 
@@ -192,6 +195,8 @@ internal sealed class CustomerMapping : IEntityTypeConfiguration<Customer>
         b.Property(c => c.PoolId).NotInHistory();
         b.Property(c => c.OwnedSince).NotInHistory();
         b.Property(c => c.LastFollowUpAt).NotInHistory();
+        b.Property(c => c.ImportId).NotInHistory();
+        b.HasIndex(c => c.ImportId);
 
         // Indexes for the customer table's common filter + sort pairs at a million rows. Every query
         // carries the soft-delete filter (DeletedAt IS NULL), so it sits after the equality columns,
