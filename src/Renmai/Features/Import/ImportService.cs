@@ -160,6 +160,10 @@ public sealed class ImportService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
         {
             if (ImportFields.CheckMapping(options.Mapping, table.Headers, ImportFields.All(defs), options) is { } problem) throw new ImportFileException(problem);
         }
+        if (options.Owner == ImportOwner.Pool && !actor.IsInRole(Roles.Admin) && !actor.IsInRole(Roles.Manager))
+            throw new ForbiddenException("只有管理员和销售经理可以把导入的客户放入公海");
+        if (options.Owner == ImportOwner.User && options.OwnerUserId is { } u && u != actor.UserId && !actor.IsInRole(Roles.Admin) && !actor.ManagedUserIds.Contains(u))
+            throw new ForbiddenException("只能把客户分配给您自己或您团队中的成员");
         job.Options = options;
         job.DryRun = dryRun;
         job.Status = ImportStatus.Queued;
