@@ -7,13 +7,14 @@ using Renmai.Bench;
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Renmai.Bench list [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
+    Console.Error.WriteLine("usage: Renmai.Bench list|import [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
     return 2;
 }
 return options.Workload switch
 {
     "list" => await ListWorkload.RunAsync(options),
-    _ => Fail($"unknown workload '{options.Workload}' (known: list)"),
+    "import" => await ImportWorkload.RunAsync(options),
+    _ => Fail($"unknown workload '{options.Workload}' (known: list, import)"),
 };
 
 static int Fail(string message)

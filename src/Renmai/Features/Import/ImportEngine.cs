@@ -103,6 +103,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         public string? Key;
         public RowAction Action;
         public Guid Target;
+        public Customer? Customer;
         public string? TargetNumber;
         public string? Note;
     }
@@ -192,7 +193,13 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         {
             ct.ThrowIfCancellationRequested();
             // Conversion and validation (phone parsing above all) on all cores.
-            Parallel.For(0, batch.Count, i => Convert(batch[i], options, defs, privacy));
+            Parallel.For(0, batch.Count, i =>
+            {
+                var s = batch[i];
+                Convert(s, options, defs, privacy);
+                // The entity too, while on all cores; only rows that end up created use it.
+                if (writes && !s.Errors.Any && options.Mode != ImportMode.Update) s.Customer = Prepare(s, job, ownerId, poolId, now, historyName, sensitiveKeys);
+            });
             // Keys, duplicates within the file, then against the database (one query per batch).
             foreach (var s in batch)
             {
@@ -301,11 +308,14 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                 foreach (var k in keys)
                     foreach (var h in sensitive.Cipher.LookupHashes(SensitiveKind.PhoneFull, k)) byHash[h] = k;
                 var hashes = byHash.Keys.ToList();
-                var hits = await (from x in db.Set<SensitiveIndexEntry>().AsNoTracking()
-                                  where x.Kind == SensitiveKind.PhoneFull && hashes.Contains(x.Hash) && x.EntityId == x.CustomerId
-                                  join c in visible on x.CustomerId equals c.Id
-                                  select new { x.Hash, c.Id, c.Number }).ToListAsync(ct);
-                rows = [.. hits.Select(h => (byHash[h.Hash], new Match(h.Id, h.Number)))];
+                // The index first (most keys of an import are new), then the scope check for the few hits.
+                var indexHits = await db.Set<SensitiveIndexEntry>().AsNoTracking()
+                    .Where(x => x.Kind == SensitiveKind.PhoneFull && hashes.Contains(x.Hash) && x.EntityId == x.CustomerId)
+                    .Select(x => new { x.Hash, x.CustomerId }).ToListAsync(ct);
+                if (indexHits.Count == 0) return [];
+                var ids = indexHits.Select(h => h.CustomerId).Distinct().ToList();
+                var seenBy = await visible.Where(c => ids.Contains(c.Id)).Select(c => new { c.Id, c.Number }).ToDictionaryAsync(c => c.Id, c => c.Number, ct);
+                rows = [.. indexHits.Where(h => seenBy.ContainsKey(h.CustomerId)).Select(h => (byHash[h.Hash], new Match(h.CustomerId, seenBy[h.CustomerId])))];
                 break;
             default:
                 rows = [.. (await visible.Where(c => keys.Contains(c.Name)).Select(c => new { c.Name, c.Id, c.Number }).ToListAsync(ct)).Select(r => (r.Name, new Match(r.Id, r.Number)))];
@@ -363,21 +373,28 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         s.Action = s.Errors.Any ? RowAction.Error : RowAction.Create;
     }
 
-    private BulkCustomer NewCustomer(RowState s, ImportJob job, Guid? ownerId, Guid? poolId, DateTime now, Actor actor, string historyName,
-        IReadOnlyCollection<string> sensitiveKeys, long number)
+    private static Customer Prepare(RowState s, ImportJob job, Guid? ownerId, Guid? poolId, DateTime now, string historyName, IReadOnlyCollection<string> sensitiveKeys)
     {
         var c = new Customer();
         s.Form.ApplyTo(c, s.CustomFields ?? [], sensitiveKeys);
-        c.Number = CustomerNumbers.Format(number);
         c.GiveTo(ownerId, now);
         if (ownerId is null) c.PoolId = poolId;
         c.ImportId = job.Id;
-        // The stamps HistoryInterceptor would set on a save, and its "created" line (source: import).
+        // The stamps HistoryInterceptor would set on a save (source: import).
         c.CreatedAt = c.UpdatedAt = now;
         c.CreatedBy = c.UpdatedBy = historyName;
         c.UpdatedVia = ChangeSource.Import;
         c.Version = 1;
+        return c;
+    }
+
+    private static BulkCustomer NewCustomer(RowState s, ImportJob job, Guid? ownerId, Guid? poolId, DateTime now, Actor actor, string historyName,
+        IReadOnlyCollection<string> sensitiveKeys, long number)
+    {
+        var c = s.Customer ?? Prepare(s, job, ownerId, poolId, now, historyName, sensitiveKeys);
+        c.Number = CustomerNumbers.Format(number);
         s.TargetNumber = c.Number;
+        // HistoryInterceptor's "created" line, marked as coming from this import.
         var history = new ChangeRecord
         {
             CustomerId = c.Id, EntityType = nameof(Customer), EntityId = c.Id, EntityLabel = Truncate(c.ToString()), Action = ChangeAction.Created,

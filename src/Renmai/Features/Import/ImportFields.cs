@@ -196,9 +196,13 @@ public static partial class ImportFields
                 if (phoneError is not null) return phoneError;
                 if (Privacy.Masking.IsMasked(phone)) return update ? null : "号码已打码（含 *），无法导入，请填写完整号码";
                 var kind = key == "landline" || (phone!.Length > 0 && phone[0] == '0') ? PhoneKind.Landline : PhoneKind.Mobile;
-                var normalized = Validators.CheckPhone(phone!, PhoneKind.Other).Normalized ?? phone!;
-                var existing = f.Phones.FindIndex(p => p.Number == normalized);
-                if (existing >= 0) { origin[$"phones[{existing}].number"] = col; return null; }
+                if (f.Phones.Count > 0)
+                {
+                    // Updating: a number the customer already has is no change (parsed only then: it is the costly part of a row).
+                    var normalized = Validators.CheckPhone(phone!, PhoneKind.Other).Normalized ?? phone!;
+                    var existing = f.Phones.FindIndex(p => p.Number == normalized);
+                    if (existing >= 0) { origin[$"phones[{existing}].number"] = col; return null; }
+                }
                 f.Phones.Insert(0, new PhoneEntry { Kind = kind, Number = phone! });
                 // Earlier entries moved down by one; the new one is phones[0].
                 foreach (var k in origin.Keys.Where(k => k.StartsWith("phones[", StringComparison.Ordinal)).ToList())
