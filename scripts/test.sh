@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 need=()
-for pkg in chromium fonts-noto-cjk postgresql unicode-data; do
+# libreoffice-calc-nogui: the import tests convert csv to xlsx with a real LibreOffice.
+for pkg in chromium fonts-noto-cjk postgresql unicode-data libreoffice-calc-nogui; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

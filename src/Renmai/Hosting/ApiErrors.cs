@@ -35,6 +35,8 @@ public sealed class ApiErrors(IProblemDetailsService problems) : IExceptionHandl
             ConcurrencyConflictException => (StatusCodes.Status412PreconditionFailed, "记录已被他人修改"),
             PreconditionRequiredException => (StatusCodes.Status428PreconditionRequired, "缺少版本号"),
             Renmai.Features.Pool.PoolRuleException => (StatusCodes.Status409Conflict, "不符合公海规则"),
+            Renmai.Features.Import.ImportFileException => (StatusCodes.Status400BadRequest, "文件无法导入"),
+            InvalidOperationException when http.Request.Path.StartsWithSegments("/api/v1/imports") => (StatusCodes.Status409Conflict, "操作不适用于该导入的当前状态"),
             Renmai.Features.Privacy.SensitiveDataException => (StatusCodes.Status500InternalServerError, "敏感数据校验失败"),
             _ => (0, ""),
         };

@@ -14,6 +14,7 @@ using Renmai.Features.Customers;
 using Renmai.Features.CustomFields;
 using Renmai.Features.Dedup;
 using Renmai.Features.Export;
+using Renmai.Features.Import;
 using Renmai.Features.Pool;
 using Renmai.Features.Privacy;
 using Renmai.Features.Users;
@@ -63,12 +64,19 @@ public static class RenmaiApp
         services.AddScoped<Renmai.Features.Dedup.DedupService>();
         services.AddScoped<Renmai.Features.Pool.PoolService>();
         services.AddScoped<Renmai.Features.Privacy.PrivacyService>();
+        services.Configure<Renmai.Features.Import.ImportLimits>(builder.Configuration.GetSection("Import"));
+        services.AddSingleton<Renmai.Features.Import.ImportBoard>();
+        services.AddSingleton<Renmai.Features.Import.ImportWorker>();
+        services.AddScoped<Renmai.Features.Import.ImportEngine>();
+        services.AddScoped<Renmai.Features.Import.ImportService>();
+        services.AddScoped<Renmai.Features.Import.ImportTemplate>();
         // Jobs:Enabled=false keeps this node from running the periodic jobs (a web-only node behind a load
         // balancer, or a benchmark that measures serving alone).
         if (!string.Equals(builder.Configuration["Jobs:Enabled"], "false", StringComparison.OrdinalIgnoreCase))
         {
             services.AddHostedService<Renmai.Features.Pool.PoolReturnJob>();
             services.AddHostedService<AuditRetentionJob>();
+            services.AddHostedService(sp => sp.GetRequiredService<Renmai.Features.Import.ImportWorker>());
         }
 
         // Keys are the Chinese text; Resources/SharedResource.en.resx translates them.
@@ -126,7 +134,7 @@ public static class RenmaiApp
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Renmai API")).AllowAnonymous();
         app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi().MapPoolApi().MapPrivacyApi()
-            .MapExportApi().MapDedupApi();
+            .MapExportApi().MapDedupApi().MapImportApi();
         app.MapAccountEndpoints();
         app.MapStaticAssets().AllowAnonymous();
         // WebHardening already forbids all framing; Blazor would add a second, weaker frame-ancestors policy.

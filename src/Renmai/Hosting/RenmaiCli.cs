@@ -12,7 +12,7 @@ namespace Renmai.Hosting;
 /// </summary>
 public static class RenmaiCli
 {
-    private static readonly HashSet<string> Subcommands = ["migrate", "user", "team", "token", "demo-data", "keys", "export", "--help", "-h", "-?", "help", "--version"];
+    private static readonly HashSet<string> Subcommands = ["migrate", "user", "team", "token", "demo-data", "keys", "import", "export", "--help", "-h", "-?", "help", "--version"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -186,6 +186,73 @@ public static class RenmaiCli
         }));
         root.Subcommands.Add(new Command("keys", "加密密钥 (encryption keys)") { rotate, status });
 
+        var importFile = new Argument<string>("file") { Description = "要导入的 .xlsx / .csv / .txt 文件" };
+        var importMode = new Option<string>("--mode") { Description = "create（只新建）| update（只更新）| upsert（新建并更新）", DefaultValueFactory = _ => "create" };
+        var importKey = new Option<string>("--key") { Description = "匹配键：number | uscc | phone | email | name-company", DefaultValueFactory = _ => "phone" };
+        var importDuplicates = new Option<string>("--duplicates") { Description = "与已有客户重复时：skip（跳过）| update（更新）| create（仍然新建）", DefaultValueFactory = _ => "skip" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "只检查，不写入" };
+        var importAs = new Option<string?>("--as") { Description = "以该用户（邮箱）的身份和权限导入；省略时为系统管理员，客户进入公海" };
+        var importEncoding = new Option<string?>("--encoding") { Description = "文件编码：utf-8 | gbk | utf-16（默认自动识别）" };
+        var import = new Command("import", "导入客户 (import customers); 有失败行时退出码为 2") { importFile, importMode, importKey, importDuplicates, dryRun, importAs, importEncoding };
+        import.SetAction(async (pr, ct) =>
+        {
+            var failedRows = false;
+            var code = await Guarded(async () =>
+            {
+                var path = pr.GetValue(importFile)!;
+                if (!File.Exists(path)) throw new ArgumentException($"文件不存在：{path}");
+                var options = new Renmai.Features.Import.ImportOptions
+                {
+                    Mode = pr.GetValue(importMode) switch
+                    {
+                        "create" => Renmai.Features.Import.ImportMode.Create, "update" => Renmai.Features.Import.ImportMode.Update,
+                        "upsert" => Renmai.Features.Import.ImportMode.Upsert, var m => throw new ArgumentException($"--mode 应为 create、update 或 upsert，而不是“{m}”"),
+                    },
+                    Key = pr.GetValue(importKey) switch
+                    {
+                        "number" => Renmai.Features.Import.ImportKey.Number, "uscc" => Renmai.Features.Import.ImportKey.Uscc, "phone" => Renmai.Features.Import.ImportKey.Phone,
+                        "email" => Renmai.Features.Import.ImportKey.Email, "name-company" or "name" => Renmai.Features.Import.ImportKey.NameCompany,
+                        var k => throw new ArgumentException($"--key 应为 number、uscc、phone、email 或 name-company，而不是“{k}”"),
+                    },
+                    Duplicates = pr.GetValue(importDuplicates) switch
+                    {
+                        "skip" => Renmai.Features.Import.DuplicateChoice.Skip, "update" => Renmai.Features.Import.DuplicateChoice.Update,
+                        "create" => Renmai.Features.Import.DuplicateChoice.CreateAnyway, var d => throw new ArgumentException($"--duplicates 应为 skip、update 或 create，而不是“{d}”"),
+                    },
+                };
+                await using var app = await BuildAsync(ct);
+                await using var scope = app.Services.CreateAsyncScope();
+                var actor = scope.ServiceProvider.GetRequiredService<CurrentActor>();
+                if (pr.GetValue(importAs) is { } who) await actor.SetUserAsync(who, ChangeSource.Import);
+                else actor.Set(Actor.System);
+                var imports = scope.ServiceProvider.GetRequiredService<Renmai.Features.Import.ImportService>();
+                Renmai.Features.Import.ImportDraft draft;
+                await using (var file = File.OpenRead(path))
+                    draft = await imports.UploadAsync(file, Path.GetFileName(path), pr.GetValue(importEncoding), ct);
+                Console.WriteLine($"{draft.FileName}：{draft.Description}，约 {draft.EstimatedRows:N0} 行。");
+                Console.WriteLine("列映射：" + string.Join("，", draft.Mapping.OrderBy(m => m.Key)
+                    .Select(m => $"{draft.Headers[m.Key]}→{draft.Fields.First(f => f.Key == m.Value).Label}")));
+                options.Mapping = draft.Mapping;
+                options.Encoding = pr.GetValue(importEncoding);
+                await imports.StartAsync(draft.Id, options, pr.GetValue(dryRun), ct);
+                // The CLI runs its job itself, as the job table's worker would (same lease, same rollback).
+                await app.Services.GetRequiredService<Renmai.Features.Import.ImportWorker>().RunNextAsync(ct, draft.Id);
+                var status = await imports.GetAsync(draft.Id, ct);
+                Console.WriteLine($"{status.StatusLabel}。{status.Message}");
+                foreach (var e in imports.LastErrors(draft.Id).Take(20))
+                    Console.WriteLine($"  第 {e.Line} 行{(e.Column is null ? "" : $"，“{e.Column}”列")}：{e.Message}");
+                if (status.Failed > 0 || status.Skipped > 0)
+                {
+                    var engine = scope.ServiceProvider.GetRequiredService<Renmai.Features.Import.ImportEngine>();
+                    if (status.HasErrorFile) Console.WriteLine($"错误行文件：{Path.Combine(engine.Folder, draft.Id.ToString("N") + "-errors.xlsx")}");
+                }
+                failedRows = status.Failed > 0 || status.Status != Renmai.Features.Import.ImportStatus.Succeeded;
+                if (status.Status == Renmai.Features.Import.ImportStatus.Failed) throw new InvalidOperationException(status.Message ?? "导入失败");
+            });
+            return code != 0 ? code : failedRows ? 2 : 0;
+        });
+        root.Subcommands.Add(import);
+
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -254,7 +321,7 @@ public static class RenmaiCli
                 await Console.Error.WriteLineAsync($"错误 {field}: {string.Join("；", messages)}");
         }
         catch (Exception ex) when (ex is NotFoundException or ForbiddenException or ArgumentException or InvalidOperationException
-            or DataKeyException or SensitiveDataException)
+            or DataKeyException or SensitiveDataException or Renmai.Features.Import.ImportFileException)
         {
             await Console.Error.WriteLineAsync("错误: " + ex.Message);
         }

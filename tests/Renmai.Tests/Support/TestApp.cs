@@ -27,31 +27,39 @@ public sealed class TestApp : IAsyncDisposable
     }
 
     public WebApplication App { get; }
+    /// <summary>The PostgreSQL database's name (null on SQLite), for a second app on the same data.</summary>
+    public string? PostgresDatabase => _pgDatabase;
+    /// <summary>Stop without dropping the database or deleting the folder: a restart test starts a new app on them.</summary>
+    public bool KeepDatabase { get; set; }
     public string DataFolder { get; }
     public IServiceProvider Services => App.Services;
 
-    public static async Task<TestApp> StartAsync(TestDatabase database, TimeProvider? clock = null, string? dataFolder = null)
+    /// <param name="settings">Extra configuration (e.g. Import:LeaseSeconds); a restart test passes the same data folder and database.</param>
+    public static async Task<TestApp> StartAsync(TestDatabase database, TimeProvider? clock = null, string? dataFolder = null,
+        IDictionary<string, string?>? settings = null, string? pgDatabase = null)
     {
         var folder = dataFolder ?? Path.Combine(Path.GetTempPath(), "renmai-test-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
-        var settings = new Dictionary<string, string?> { ["Data:Path"] = folder, ["Logging:LogLevel:Default"] = "Warning" };
-        string? pgDb = null;
+        var config = new Dictionary<string, string?> { ["Data:Path"] = folder, ["Logging:LogLevel:Default"] = "Warning" };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
+        string? pgDb = pgDatabase;
         if (database == TestDatabase.Postgres)
         {
             var server = PostgresServer;
-            pgDb = "renmai_t_" + Guid.NewGuid().ToString("N")[..16];
-            await using (var conn = new NpgsqlConnection(server))
+            if (pgDb is null)
             {
+                pgDb = "renmai_t_" + Guid.NewGuid().ToString("N")[..16];
+                await using var conn = new NpgsqlConnection(server);
                 await conn.OpenAsync();
                 await using var cmd = new NpgsqlCommand($"CREATE DATABASE {pgDb}", conn);
                 await cmd.ExecuteNonQueryAsync();
             }
-            settings["Database:Provider"] = "Postgres";
-            settings["ConnectionStrings:Renmai"] = new NpgsqlConnectionStringBuilder(server) { Database = pgDb }.ToString();
+            config["Database:Provider"] = "Postgres";
+            config["ConnectionStrings:Renmai"] = new NpgsqlConnectionStringBuilder(server) { Database = pgDb }.ToString();
         }
         var builder = RenmaiApp.CreateBuilder([], b =>
         {
-            b.Configuration.AddInMemoryCollection(settings);
+            b.Configuration.AddInMemoryCollection(config);
             b.WebHost.UseTestServer();
             b.Environment.EnvironmentName = "Development";
             if (clock is not null) b.Services.AddSingleton(clock);
@@ -122,7 +130,7 @@ public sealed class TestApp : IAsyncDisposable
     {
         await App.StopAsync();
         await App.DisposeAsync();
-        if (_pgDatabase is not null)
+        if (_pgDatabase is not null && !KeepDatabase)
         {
             NpgsqlConnection.ClearAllPools();
             await using var conn = new NpgsqlConnection(PostgresServer);
@@ -131,7 +139,7 @@ public sealed class TestApp : IAsyncDisposable
             await cmd.ExecuteNonQueryAsync();
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (_ownsFolder)
+        if (_ownsFolder && !KeepDatabase)
         {
             try { Directory.Delete(DataFolder, recursive: true); } catch (IOException) { }
         }

@@ -121,6 +121,9 @@ public sealed class Customer : AuditableEntity, ICustomerOwned, IHasSensitiveDat
         OwnedSince = owner is null ? null : now;
     }
 
+    /// <summary>The import that created this customer (undo and an interrupted run remove exactly these rows).</summary>
+    public Guid? ImportId { get; set; }
+
     /// <summary>Custom field values (R1.7), keyed by definition key.</summary>
     public string CustomFieldsJson { get; set; } = "{}";
 
@@ -198,6 +201,8 @@ internal sealed class CustomerMapping : IEntityTypeConfiguration<Customer>
         // The merge writes its own readable history lines (DedupService).
         b.Property(c => c.MergedIntoId).NotInHistory();
         b.HasIndex(c => c.MergedIntoId);
+        b.Property(c => c.ImportId).NotInHistory();
+        b.HasIndex(c => c.ImportId);
 
         // Indexes for the customer table's common filter + sort pairs at a million rows. Every query
         // carries the soft-delete filter (DeletedAt IS NULL), so it sits after the equality columns,

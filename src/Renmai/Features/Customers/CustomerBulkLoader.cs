@@ -1,0 +1,122 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Renmai.Data;
+using Renmai.Features.Contacts;
+using Renmai.Features.Privacy;
+
+namespace Renmai.Features.Customers;
+
+/// <summary>A new customer for the bulk path, with its contact persons and (optionally) its "created" history line.</summary>
+public sealed record BulkCustomer(Customer Customer, IReadOnlyList<Contact> Contacts, ChangeRecord? History = null);
+
+/// <summary>
+/// Writes new customers in bulk for every path that creates many at once (demo data, import): batches
+/// come in, their sensitive values are sealed on all cores, each customer's rows (customer, contacts,
+/// blind-index rows, history) are produced in <see cref="RowsOf"/>, and <see cref="BulkWriter"/> writes
+/// them on another task (batched prepared INSERTs on SQLite, binary COPY on PostgreSQL). Nothing is
+/// tracked by EF and at most a few batches are in memory at a time.
+/// </summary>
+public sealed class CustomerBulkLoader
+{
+    /// <summary>Customers per transaction (chunked mode).</summary>
+    public const int ChunkCustomers = 50_000;
+
+    private readonly SensitiveStore _sensitive;
+    private readonly BulkTable _customers, _contacts, _index, _history;
+
+    private CustomerBulkLoader(RenmaiDb db, SensitiveStore sensitive)
+    {
+        _sensitive = sensitive;
+        _customers = BulkTable.For<Customer>(db);
+        _contacts = BulkTable.For<Contact>(db);
+        _index = BulkTable.For<SensitiveIndexEntry>(db);
+        _history = BulkTable.For<ChangeRecord>(db);
+    }
+
+    /// <summary>Rows written per table, for the caller's summary.</summary>
+    public sealed record Result(long Customers, long Contacts);
+
+    /// <param name="batches">Customers in batches (about 1000 each); each batch is sealed in parallel.</param>
+    /// <param name="expectedCustomers">About how many will come (decides SQLite's index strategy).</param>
+    /// <param name="progress">Customers written so far (called on the writer's task).</param>
+    public static async Task<Result> LoadAsync(IServiceProvider services, IAsyncEnumerable<IReadOnlyList<BulkCustomer>> batches,
+        long expectedCustomers, Action<long>? progress, Action<string>? log, CancellationToken ct)
+    {
+        var dbs = services.GetRequiredService<IDbContextFactory<RenmaiDb>>();
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var loader = new CustomerBulkLoader(db, services.GetRequiredService<SensitiveStore>());
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var channel = Channel.CreateBounded<BulkBatch>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        long contactCount = 0;
+        // Producing (the caller's batches, then sealing) overlaps with the database writes.
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var batch in batches.WithCancellation(cts.Token))
+                {
+                    if (batch.Count == 0) continue;
+                    var rows = loader.Rows(batch);
+                    contactCount += rows.Count(loader._contacts);
+                    await channel.Writer.WriteAsync(rows, cts.Token);
+                }
+                channel.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                channel.Writer.Complete(ex);
+            }
+        }, cts.Token);
+
+        long written;
+        try
+        {
+            written = await BulkWriter.WriteAsync(db, [loader._customers, loader._contacts, loader._index, loader._history],
+                channel.Reader.ReadAllAsync(cts.Token), expectedCustomers, ChunkCustomers, n => progress?.Invoke(n), log, cts.Token);
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            try { await producer; } catch (OperationCanceledException) { }
+        }
+        return new Result(written, contactCount);
+    }
+
+    private BulkBatch Rows(IReadOnlyList<BulkCustomer> batch)
+    {
+        // Sealing (AES-GCM + HMAC) is the costly part of a row: spread it over the cores.
+        var perCustomer = new CustomerRows[batch.Count];
+        Parallel.For(0, batch.Count, i => perCustomer[i] = RowsOf(batch[i]));
+        var customers = new List<object?[]>(batch.Count);
+        var contacts = new List<object?[]>(batch.Count * 2);
+        var index = new List<object?[]>(batch.Count * 4);
+        var history = new List<object?[]>(batch.Count);
+        foreach (var r in perCustomer)
+        {
+            customers.Add(r.Customer);
+            contacts.AddRange(r.Contacts);
+            index.AddRange(r.Index);
+            if (r.History is not null) history.Add(r.History);
+        }
+        return new BulkBatch([(_customers, customers), (_contacts, contacts), (_index, index), (_history, history)]);
+    }
+
+    private sealed record CustomerRows(object?[] Customer, List<object?[]> Contacts, List<object?[]> Index, object?[]? History);
+
+    /// <summary>
+    /// Every row one new customer needs, besides the customer row itself: this is the one place where
+    /// per-customer derived rows (blind index, history, and any further index a feature adds) are made,
+    /// so every bulk path writes them alike. Runs in parallel: it must only read shared state.
+    /// </summary>
+    private CustomerRows RowsOf(BulkCustomer item)
+    {
+        var (customer, people, history) = item;
+        var index = _sensitive.SealNew(customer);
+        foreach (var person in people) index.AddRange(_sensitive.SealNew(person));
+        var contactRows = new List<object?[]>(people.Count);
+        foreach (var person in people) contactRows.Add(_contacts.ToRow(person));
+        var indexRows = new List<object?[]>(index.Count);
+        foreach (var row in index) indexRows.Add(_index.ToRow(row));
+        return new CustomerRows(_customers.ToRow(customer), contactRows, indexRows, history is null ? null : _history.ToRow(history));
+    }
+}

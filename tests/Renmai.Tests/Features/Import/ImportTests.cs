@@ -1,0 +1,370 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using MiniExcelLibs;
+using Renmai.Data;
+using Renmai.Features.Classification;
+using Renmai.Features.Customers;
+using Renmai.Features.Import;
+using Renmai.Features.Users;
+using Renmai.Tests.Support;
+
+namespace Renmai.Tests.Features.Import;
+
+/// <summary>
+/// Import end to end through the API (upload, mapping, preview, job, status, error file, cancel, undo) with
+/// real files: GBK/UTF-16/UTF-8 csv, xlsx from LibreOffice and from MiniExcel, and broken files.
+/// </summary>
+public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
+{
+    protected TestApp App { get; private set; } = null!;
+    private HttpClient _admin = null!;
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "renmai-import-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_dir);
+        App = await TestApp.StartAsync(database);
+        _admin = await App.ClientAsync(Roles.Admin, "admin@example.com");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await App.DisposeAsync();
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+
+    private static readonly Encoding Gbk = Encoding.GetEncoding("GB18030");
+
+    private static string Csv(params string[][] rows) => string.Join("\r\n", rows.Select(r => string.Join(",", r))) + "\r\n";
+
+    private static async Task<(HttpStatusCode Status, JsonObject Body)> UploadAsync(HttpClient client, byte[] content, string fileName, string? encoding = null)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(content);
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "file", fileName);
+        if (encoding is not null) form.Add(new StringContent(encoding), "encoding");
+        var response = await client.PostAsync("/api/v1/imports", form);
+        return (response.StatusCode, await response.ReadObjectAsync());
+    }
+
+    /// <summary>Uploads, starts with the proposed mapping (or a changed one) and waits for the job to finish.</summary>
+    private async Task<JsonObject> ImportAsync(HttpClient client, byte[] content, string fileName, string mode = "create", string key = "phone",
+        string duplicates = "skip", Action<JsonObject>? editMapping = null, object? owner = null)
+    {
+        var (status, draft) = await UploadAsync(client, content, fileName);
+        Assert.True(status == HttpStatusCode.Created, draft.ToJsonString());
+        var mapping = draft["mapping"]!.AsObject();
+        editMapping?.Invoke(mapping);
+        var options = new JsonObject { ["mode"] = mode, ["key"] = key, ["duplicates"] = duplicates, ["mapping"] = mapping.DeepClone() };
+        if (owner is not null) foreach (var (k, v) in JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(owner))!.AsObject()) options[k] = v?.DeepClone();
+        var start = await client.PostJsonAsync($"/api/v1/imports/{draft["id"].S()}/start", new JsonObject { ["options"] = options });
+        Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync() + " draft: " + draft.ToJsonString());
+        return await WaitAsync(client, draft["id"].S());
+    }
+
+    private static async Task<JsonObject> WaitAsync(HttpClient client, string id, int seconds = 90)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var job = await (await client.GetAsync($"/api/v1/imports/{id}")).ReadObjectAsync();
+            if (job["status"].S() is "succeeded" or "failed" or "cancelled" or "undone") return job;
+            Assert.True(watch.Elapsed.TotalSeconds < seconds, "import did not finish: " + job.ToJsonString());
+            await Task.Delay(100);
+        }
+    }
+
+    private Task<int> CountAsync() => App.WithDbAsync(db => db.Set<Customer>().CountAsync());
+
+    private Task<Customer?> FindByNameAsync(string name) => App.WithDbAsync(async db =>
+    {
+        var c = await db.Set<Customer>().AsNoTracking().SingleOrDefaultAsync(x => x.Name == name);
+        return c;
+    });
+
+    [Fact]
+    public async Task A_gbk_csv_imports_its_valid_rows_and_reports_each_bad_row_with_line_and_column()
+    {
+        var csv = Csv(
+            ["客户名称", "手机", "电子邮箱", "意向度", "生日", "统一社会信用代码"],
+            ["北京华夏科技有限公司", "１３８００１３８０００", "a@huaxia.example.com", "A级", "", "91110108MA0123456" + Validators.UsccCheckChar("91110108MA0123456")],
+            ["张伟", "13912345678", "zw@example.com", "B", "1985/3/12", ""],
+            ["李娜", "1.38001E+10", "", "C级", "", ""],
+            ["王芳", "12345", "不是邮箱", "Z级", "", ""],
+            ["张伟（重复）", "13912345678", "", "", "", ""],
+            ["=HYPERLINK(\"http://evil\")", "13700001111", "", "", "", "91110108MA012345X"]);
+        var job = await ImportAsync(_admin, Gbk.GetBytes(csv), "客户.csv");
+        Assert.Equal("succeeded", job["status"].S());
+        Assert.Equal(2, job["created"]!.GetValue<int>());
+        Assert.Equal(1, job["skipped"]!.GetValue<int>());
+        Assert.Equal(3, job["failed"]!.GetValue<int>());
+        Assert.True(job["hasErrorFile"]!.GetValue<bool>());
+
+        var company = await FindByNameAsync("北京华夏科技有限公司");
+        Assert.NotNull(company);
+        Assert.Equal(CustomerKind.Company, company.Kind);
+        Assert.Equal(ChangeSource.Import, company.UpdatedVia);
+        var zhang = await FindByNameAsync("张伟");
+        Assert.Equal(new DateOnly(1985, 3, 12), zhang!.BirthDate);
+        // Phones are sealed and blind-indexed as on every other path: the full-width number was normalised.
+        var form = await _admin.GetAsync($"/api/v1/customers/{company.Number}");
+        Assert.Contains("138****8000", await form.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var indexed = await App.WithDbAsync(db => db.Set<Renmai.Features.Privacy.SensitiveIndexEntry>().CountAsync(x => x.CustomerId == company.Id));
+        Assert.True(indexed >= 2);
+        var history = await App.WithDbAsync(db => db.Set<ChangeRecord>().Where(r => r.CustomerId == company.Id).ToListAsync());
+        var created = Assert.Single(history);
+        Assert.Equal(ChangeSource.Import, created.Source);
+        Assert.Contains("导入 客户.csv", created.UserName, StringComparison.Ordinal);
+
+        var errors = await _admin.GetAsync($"/api/v1/imports/{job["id"].S()}/errors");
+        Assert.Equal(HttpStatusCode.OK, errors.StatusCode);
+        var rows = MiniExcel.Query(await errors.Content.ReadAsStreamAsync(), useHeaderRow: true, excelType: ExcelType.XLSX)
+            .Cast<IDictionary<string, object?>>().ToList();
+        Assert.Equal(4, rows.Count);
+        Assert.Contains("科学计数法", rows.Single(r => r["行号"]?.ToString() == "4")["错误"]!.ToString(), StringComparison.Ordinal);
+        var wang = rows.Single(r => r["行号"]?.ToString() == "5")["错误"]!.ToString()!;
+        Assert.Contains("“意向度”列", wang, StringComparison.Ordinal);
+        Assert.Contains("“电子邮箱”列", wang, StringComparison.Ordinal);
+        Assert.Contains("“手机”列", wang, StringComparison.Ordinal);
+        Assert.Contains("与文件第 3 行重复", rows.Single(r => r["行号"]?.ToString() == "6")["错误"]!.ToString(), StringComparison.Ordinal);
+        // The original formula-like cell comes back neutralised, with the checksum error in the USCC column.
+        var evil = rows.Single(r => r["行号"]?.ToString() == "7");
+        Assert.StartsWith("'=", evil["客户名称"]!.ToString(), StringComparison.Ordinal);
+        Assert.Contains("统一社会信用代码", evil["错误"]!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Utf16_utf8_bom_semicolon_and_tab_files_are_detected()
+    {
+        var rows = new[] { new[] { "公司名称", "联系电话", "邮箱" }, ["上海东方贸易有限公司", "13600001111", "sh@example.com"], ["深圳南方电子有限公司", "0755-88886666", ""] };
+        var tab = string.Join("\n", rows.Select(r => string.Join("\t", r)));
+        var semi = string.Join("\n", rows.Select(r => string.Join(";", r)));
+        var a = await ImportAsync(_admin, Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes(tab)).ToArray(), "utf16.txt");
+        Assert.Equal(2, a["created"]!.GetValue<int>());
+        var (_, draft) = await UploadAsync(_admin, Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(semi.Replace("上海", "杭州", StringComparison.Ordinal))).ToArray(), "bom.csv");
+        Assert.Contains("UTF-8", draft["description"].S(), StringComparison.Ordinal);
+        Assert.Contains("分号", draft["description"].S(), StringComparison.Ordinal);
+        Assert.Equal("name", draft["mapping"]!["0"].S());
+        Assert.Equal("mobile", draft["mapping"]!["1"].S());
+        Assert.NotNull(await FindByNameAsync("深圳南方电子有限公司"));
+        var landline = await App.WithDbAsync(db => db.Set<Customer>().SingleAsync(c => c.Name == "深圳南方电子有限公司"));
+        Assert.Equal("075588886666", Assert.Single(landline.Phones).Number);
+    }
+
+    [Fact]
+    public async Task Xlsx_from_libreoffice_and_from_miniexcel_import_with_dates_and_numeric_phones()
+    {
+        // LibreOffice turns the csv's phone column into numbers and the birthday into a date cell.
+        var csv = Csv(["客户名称", "手机", "生日", "员工人数", "客户类型"],
+            ["广州珠江物流有限公司", "13512345678", "1990-05-06", "35", "现有客户"],
+            ["陈静", "13698765432", "1979-12-01", "", "潜在客户"]);
+        var csvPath = Path.Combine(_dir, "libre.csv");
+        await File.WriteAllTextAsync(csvPath, csv, new UTF8Encoding(false));
+        var soffice = Process.Start(new ProcessStartInfo("soffice", $"--headless --norestore -env:UserInstallation=file://{_dir}/lo --infilter=CSV:44,34,76,1 --convert-to xlsx --outdir {_dir} {csvPath}")
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        await soffice.WaitForExitAsync();
+        var xlsx = Path.Combine(_dir, "libre.xlsx");
+        Assert.True(File.Exists(xlsx), "LibreOffice did not convert: " + await soffice.StandardError.ReadToEndAsync());
+        var job = await ImportAsync(_admin, await File.ReadAllBytesAsync(xlsx), "libre.xlsx");
+        Assert.Equal(2, job["created"]!.GetValue<int>());
+        var chen = await App.WithDbAsync(db => db.Set<Customer>().SingleAsync(c => c.Name == "陈静"));
+        Assert.Equal("13698765432", chen.Phones[0].Number);
+        Assert.Equal(new DateOnly(1979, 12, 1), chen.BirthDate);
+        Assert.Equal(CustomerKind.Individual, chen.Kind);
+        var gz = await App.WithDbAsync(db => db.Set<Customer>().SingleAsync(c => c.Name == "广州珠江物流有限公司"));
+        Assert.Equal(35, gz.StaffCount);
+
+        // MiniExcel (the exporter's library): numbers as doubles, the exporter's own column labels.
+        var path = Path.Combine(_dir, "mini.xlsx");
+        MiniExcel.SaveAs(path, new[]
+        {
+            new Dictionary<string, object?> { ["客户名称"] = "成都天府茶业有限公司", ["手机"] = 13811112222d, ["意向度"] = "A级", ["生命周期"] = "意向", ["标签"] = "茶叶,西南" },
+        });
+        var mini = await ImportAsync(_admin, await File.ReadAllBytesAsync(path), "mini.xlsx");
+        Assert.Equal(1, mini["created"]!.GetValue<int>());
+        var tea = await App.WithDbAsync(db => db.Set<Customer>().SingleAsync(c => c.Name == "成都天府茶业有限公司"));
+        Assert.Equal("13811112222", tea.Phones[0].Number);
+        Assert.Equal(["茶叶", "西南"], tea.Tags);
+    }
+
+    [Fact]
+    public async Task Broken_files_get_a_clear_error_and_change_nothing()
+    {
+        await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机"], ["已有客户有限公司", "13900000001"])), "seed.csv");
+        var before = await CountAsync();
+
+        // Truncated xlsx.
+        var good = Path.Combine(_dir, "good.xlsx");
+        MiniExcel.SaveAs(good, Enumerable.Range(0, 200).Select(i => new Dictionary<string, object?> { ["客户名称"] = $"截断测试{i}有限公司", ["手机"] = $"1390000{i:D4}" }));
+        var bytes = await File.ReadAllBytesAsync(good);
+        var (s1, b1) = await UploadAsync(_admin, bytes[..(bytes.Length / 2)], "truncated.xlsx");
+        Assert.Equal(HttpStatusCode.BadRequest, s1);
+        Assert.Contains("损坏", b1["detail"].S(), StringComparison.Ordinal);
+
+        // A zip bomb: a sheet part of 300 MB of spaces, compressed to a few hundred KB.
+        var bomb = Path.Combine(_dir, "bomb.xlsx");
+        using (var zip = ZipFile.Open(bomb, ZipArchiveMode.Create))
+        {
+            foreach (var e in new ZipArchive(new MemoryStream(bytes)).Entries.Where(e => e.FullName != "xl/worksheets/sheet1.xml"))
+            {
+                using var target = zip.CreateEntry(e.FullName).Open();
+                using var source = e.Open();
+                await source.CopyToAsync(target);
+            }
+            using var sheet = zip.CreateEntry("xl/worksheets/sheet1.xml", CompressionLevel.SmallestSize).Open();
+            var chunk = new byte[1 << 20];
+            Array.Fill(chunk, (byte)' ');
+            for (var i = 0; i < 300; i++) await sheet.WriteAsync(chunk);
+        }
+        var (s2, b2) = await UploadAsync(_admin, await File.ReadAllBytesAsync(bomb), "bomb.xlsx");
+        Assert.Equal(HttpStatusCode.BadRequest, s2);
+        Assert.Contains("压缩炸弹", b2["detail"].S(), StringComparison.Ordinal);
+
+        // Empty file, a header only, and columns that are not customers.
+        var (s3, b3) = await UploadAsync(_admin, [], "empty.csv");
+        Assert.Equal(HttpStatusCode.BadRequest, s3);
+        Assert.Contains("空", b3["detail"].S(), StringComparison.Ordinal);
+        var (s4, draft) = await UploadAsync(_admin, Encoding.UTF8.GetBytes(Csv(["订单号", "金额", "日期"], ["D001", "100", "2026-01-01"])), "orders.csv");
+        Assert.Equal(HttpStatusCode.Created, s4);
+        Assert.Empty(draft["mapping"]!.AsObject());
+        var start = await _admin.PostJsonAsync($"/api/v1/imports/{draft["id"].S()}/start", new { options = new { mode = "create", key = "phone", mapping = new { } } });
+        Assert.Equal(HttpStatusCode.BadRequest, start.StatusCode);
+        Assert.Contains("找不到“客户名称”列", (await start.ReadObjectAsync())["detail"].S(), StringComparison.Ordinal);
+        var (s5, b5) = await UploadAsync(_admin, Encoding.UTF8.GetBytes("客户名称,手机\r\n"), "header-only.csv");
+        Assert.Equal(HttpStatusCode.Created, s5);
+        var none = await _admin.PostJsonAsync($"/api/v1/imports/{b5["id"].S()}/preview", new { mode = "create", key = "phone", mapping = new Dictionary<string, string> { ["0"] = "name", ["1"] = "mobile" } });
+        Assert.Equal(0, (await none.ReadObjectAsync())["rows"]!.GetValue<int>());
+        var (s6, b6) = await UploadAsync(_admin, Encoding.UTF8.GetBytes("x"), "客户.xls");
+        Assert.Equal(HttpStatusCode.BadRequest, s6);
+        Assert.Contains(".xls", b6["detail"].S(), StringComparison.Ordinal);
+
+        Assert.Equal(before, await CountAsync());
+    }
+
+    [Fact]
+    public async Task Modes_keys_and_duplicates_against_the_database()
+    {
+        var uscc = "91310000MA1K" + "00001";
+        uscc += Validators.UsccCheckChar(uscc[..17].PadRight(17, '0'));
+        await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机", "电子邮箱"],
+            ["杭州西湖电子有限公司", "13700000001", "xh@example.com"], ["苏州园林设计有限公司", "13700000002", "sz@example.com"])), "first.csv");
+        Assert.Equal(2, await CountAsync());
+
+        // create + skip: the known phone is reported as a duplicate of the existing customer, the new one created.
+        var skip = await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机"], ["杭州西湖电子（新）", "137 0000 0001"], ["南京紫金软件有限公司", "13700000003"])), "again.csv");
+        Assert.Equal(1, skip["created"]!.GetValue<int>());
+        Assert.Equal(1, skip["skipped"]!.GetValue<int>());
+
+        // update-only by email: changes the matched customer, a missing one is a row error, nothing is created.
+        var update = await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["邮箱", "意向度", "备注"],
+            ["xh@example.com", "A级", "导入更新"], ["nobody@example.com", "B级", ""])), "update.csv", mode: "update", key: "email");
+        Assert.Equal(1, update["updated"]!.GetValue<int>());
+        Assert.Equal(1, update["failed"]!.GetValue<int>());
+        Assert.Equal(3, await CountAsync());
+        var xh = await App.WithDbAsync(db => db.Set<Customer>().SingleAsync(c => c.Email == "xh@example.com"));
+        Assert.Equal(Renmai.Features.Classification.IntentGrade.A, xh.Intent);
+        Assert.Equal("导入更新", xh.Notes);
+        Assert.Equal("杭州西湖电子有限公司", xh.Name);
+        var lines = await App.WithDbAsync(db => db.Set<ChangeRecord>().Where(r => r.CustomerId == xh.Id && r.Action == ChangeAction.Updated).ToListAsync());
+        Assert.All(lines, l => Assert.Equal(ChangeSource.Import, l.Source));
+        Assert.Contains(lines, l => l.Field == "Intent");
+
+        // upsert by customer number: the export's columns go back in and the same rows change nothing.
+        var numbers = await App.WithDbAsync(db => db.Set<Customer>().OrderBy(c => c.Number).Select(c => new { c.Number, c.Name, c.Version }).ToListAsync());
+        var upsert = await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv([["客户编号", "客户名称"], .. numbers.Select(n => new[] { n.Number, n.Name })])), "export.csv", mode: "upsert", key: "number");
+        Assert.Equal(numbers.Count, upsert["updated"]!.GetValue<int>());
+        Assert.Equal(numbers, await App.WithDbAsync(db => db.Set<Customer>().OrderBy(c => c.Number).Select(c => new { c.Number, c.Name, c.Version }).ToListAsync()));
+
+        // create anyway makes a second customer with the same phone.
+        var anyway = await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机"], ["苏州园林（分公司）", "13700000002"])), "dup.csv", duplicates: "createAnyway");
+        Assert.Equal(1, anyway["created"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_rep_cannot_update_another_reps_customer_by_matching_its_key()
+    {
+        var zhang = await App.ClientAsync(Roles.Rep, "zhang@example.com");
+        var li = await App.ClientAsync(Roles.Rep, "li@example.com");
+        await ImportAsync(zhang, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机", "备注"], ["张伟的客户有限公司", "13800000009", "原备注"])), "zhang.csv");
+        var job = await ImportAsync(li, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机", "备注"], ["李娜改名有限公司", "13800000009", "被改了"])), "li.csv", mode: "update");
+        Assert.Equal(0, job["updated"]!.GetValue<int>());
+        Assert.Equal(1, job["failed"]!.GetValue<int>());
+        var customer = await App.WithDbAsync(db => db.Set<Customer>().SingleAsync(c => c.Name == "张伟的客户有限公司"));
+        Assert.Equal("原备注", customer.Notes);
+        Assert.Equal(1, customer.Version);
+        // The error file says "not found", never the other rep's customer.
+        var errors = await (await li.GetAsync($"/api/v1/imports/{job["id"].S()}/errors")).Content.ReadAsByteArrayAsync();
+        var row = MiniExcel.Query(new MemoryStream(errors), useHeaderRow: true, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>().Single();
+        Assert.Contains("未找到", row["错误"]!.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(customer.Number, row["错误"]!.ToString(), StringComparison.Ordinal);
+        // Each rep sees only their own jobs; imported customers belong to the importer.
+        Assert.Equal(HttpStatusCode.NotFound, (await zhang.GetAsync($"/api/v1/imports/{job["id"].S()}")).StatusCode);
+        Assert.Single(await (await zhang.GetAsync("/api/v1/imports")).ReadArrayAsync());
+        var zhangId = await App.WithDbAsync(db => db.Users.Where(u => u.Email == "zhang@example.com").Select(u => u.Id).SingleAsync());
+        Assert.Equal(zhangId, customer.OwnerId);
+        // A rep may not import into the pool.
+        var (_, draft) = await UploadAsync(li, Encoding.UTF8.GetBytes(Csv(["客户名称"], ["公海客户有限公司"])), "pool.csv");
+        var start = await li.PostJsonAsync($"/api/v1/imports/{draft["id"].S()}/start", new { options = new { mode = "create", key = "nameCompany", owner = "pool", mapping = new Dictionary<string, string> { ["0"] = "name" } } });
+        Assert.Equal(HttpStatusCode.Forbidden, start.StatusCode);
+        Assert.Null(await FindByNameAsync("公海客户有限公司"));
+    }
+
+    [Fact]
+    public async Task Undo_removes_created_customers_and_restores_updated_ones()
+    {
+        await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机", "备注"], ["重庆山城火锅有限公司", "13300000001", "原来的"])), "base.csv");
+        var job = await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机", "备注"],
+            ["重庆山城火锅有限公司", "13300000001", "改过的"], ["武汉长江航运有限公司", "13300000002", ""])), "upsert.csv", mode: "upsert");
+        Assert.Equal(1, job["created"]!.GetValue<int>());
+        Assert.Equal(1, job["updated"]!.GetValue<int>());
+        Assert.Equal("改过的", (await FindByNameAsync("重庆山城火锅有限公司"))!.Notes);
+        var undo = await (await _admin.PostAsync($"/api/v1/imports/{job["id"].S()}/undo", null)).ReadObjectAsync();
+        Assert.Equal("undone", undo["status"].S());
+        Assert.Equal("原来的", (await FindByNameAsync("重庆山城火锅有限公司"))!.Notes);
+        Assert.Null(await FindByNameAsync("武汉长江航运有限公司"));
+        Assert.Equal(HttpStatusCode.Conflict, (await _admin.PostAsync($"/api/v1/imports/{job["id"].S()}/undo", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_template_has_dropdowns_and_its_example_row_imports()
+    {
+        var response = await _admin.GetAsync("/api/v1/imports/template");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        using (var zip = new ZipArchive(new MemoryStream(bytes)))
+        {
+            using var reader = new StreamReader(zip.GetEntry("xl/worksheets/sheet1.xml")!.Open());
+            var sheet = await reader.ReadToEndAsync();
+            Assert.Contains("<dataValidation type=\"list\"", sheet, StringComparison.Ordinal);
+            Assert.Contains("潜在客户,现有客户,合作伙伴", sheet, StringComparison.Ordinal);
+        }
+        var job = await ImportAsync(_admin, bytes, "客户导入模板.xlsx");
+        Assert.Equal(1, job["created"]!.GetValue<int>());
+        Assert.Equal(0, job["failed"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Export_labels_and_synonyms_map_automatically()
+    {
+        var labels = CustomerColumns.BuiltIn.Select(c => c.Label).ToList();
+        var map = ImportFields.AutoMap(labels, ImportFields.BuiltIn);
+        foreach (var c in CustomerColumns.BuiltIn.Where(c => c.Key is not ("createdAt" or "updatedAt" or "updatedBy")))
+            Assert.True(map.ContainsValue(c.Key), $"export column {c.Label} ({c.Key}) does not map back");
+        var synonyms = ImportFields.AutoMap(["姓名", "联系方式", "E-mail", "信用额度（元）", "Company Name"], ImportFields.BuiltIn);
+        Assert.Equal("name", synonyms[0]);
+        Assert.Equal("mobile", synonyms[1]);
+        Assert.Equal("email", synonyms[2]);
+        Assert.Equal("creditLimitFen", synonyms[3]);
+        Assert.False(synonyms.ContainsKey(4)); // the name is taken by the first column
+    }
+}
+
+public sealed class ImportTestsOnSqlite() : ImportTests(TestDatabase.Sqlite);
+
+public sealed class ImportTestsOnPostgres() : ImportTests(TestDatabase.Postgres);
