@@ -117,6 +117,7 @@ public abstract class AccessMatrixTests(TestDatabase database, ITestOutputHelper
                     failures.Add($"{role} {op.Method} {path}: {status}, expected 403 or 404");
                 if (role == "auditor" && status is not (403 or 404))
                     failures.Add($"auditor {op.Method} {path}: {status}, expected 403 (read-only)");
+                // Files (the import template, exports) are not JSON; only JSON lists carry a total.
                 if (!aboutTheRecord && !isWrite && status == 200 && mediaType == "application/json" && JsonNode.Parse(body) is JsonObject { } list && list["total"] is { } total
                     && path.Contains("?q=", StringComparison.Ordinal) && total.GetValue<int>() != 0)
                     failures.Add($"{role} {op.Method} {path}: counts {total} hidden customers");

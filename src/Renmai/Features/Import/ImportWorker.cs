@@ -107,6 +107,8 @@ public sealed class ImportWorker(IServiceScopeFactory scopes, ILogger<ImportWork
                 }
             }
             var outcome = await engine.RunAsync(job, actor, job.DryRun, progress, null, cancel.Token);
+            // A cancel that was accepted while the last rows were being written still means "not this import".
+            cancel.Token.ThrowIfCancellationRequested();
             board.SetErrors(job.Id, [.. outcome.Errors.Take(1000)]);
             string? errorFile = null;
             if (outcome.ErrorRows.Count > 0)
