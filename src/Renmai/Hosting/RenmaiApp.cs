@@ -14,6 +14,7 @@ using Renmai.Features.Customers;
 using Renmai.Features.CustomFields;
 using Renmai.Features.Pool;
 using Renmai.Features.Privacy;
+using Renmai.Features.Search;
 using Renmai.Features.Users;
 using Scalar.AspNetCore;
 
@@ -49,6 +50,7 @@ public static class RenmaiApp
         services.AddScoped<Renmai.Features.Settings.SettingsService>();
         services.AddSingleton<SqliteCustomerReader>();
         services.AddScoped<CustomerService>();
+        services.AddScoped<Renmai.Features.Search.SearchService>();
         services.AddScoped<ContactService>();
         services.AddScoped<CustomFieldService>();
         services.AddScoped<SavedViewService>();
@@ -116,7 +118,7 @@ public static class RenmaiApp
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Renmai API")).AllowAnonymous();
-        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi().MapPoolApi().MapPrivacyApi();
+        app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi().MapPoolApi().MapPrivacyApi().MapSearchApi();
         app.MapAccountEndpoints();
         app.MapStaticAssets().AllowAnonymous();
         // WebHardening already forbids all framing; Blazor would add a second, weaker frame-ancestors policy.

@@ -16,7 +16,7 @@ namespace Renmai.Features.Customers;
 /// and the record-scope check are the same on every path.
 /// </summary>
 public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, TimeProvider clock, SqliteCustomerReader sqliteReader,
-    AppSettings settings, SensitiveCipher cipher, AuditLog audit, IHttpContextAccessor http)
+    AppSettings settings, AuditLog audit, IHttpContextAccessor http, Search.SearchService search)
 {
     // ---- Record scope -------------------------------------------------------------------------
 
@@ -61,23 +61,8 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         var errors = new ValidationErrors();
         var q = Visible(db.Set<Customer>().AsNoTracking(), actor);
 
-        if (!string.IsNullOrWhiteSpace(query.Q))
-        {
-            var text = Validators.ToHalfWidth(query.Q).Trim();
-            var upper = text.ToUpperInvariant();
-            // Phones, ID and bank numbers are encrypted: exact lookups go through the blind index (ADR 0012).
-            var (kinds, hashes) = SensitiveLookup.Hashes(cipher, text);
-            // Uncorrelated: the database reads the few matching index rows once, not once per customer.
-            var byHash = db.Set<SensitiveIndexEntry>().Where(x => kinds.Contains(x.Kind) && hashes.Contains(x.Hash)).Select(x => x.CustomerId);
-            q = hashes.Count == 0
-                ? q.Where(c => c.Number == upper || c.Name.Contains(text) || (c.Email != null && c.Email.Contains(text))
-                    || (c.Uscc != null && c.Uscc.StartsWith(upper))
-                    || db.Set<Contact>().Any(k => k.CustomerId == c.Id && k.Name.Contains(text)))
-                : q.Where(c => c.Number == upper || c.Name.Contains(text) || (c.Email != null && c.Email.Contains(text))
-                    || (c.Uscc != null && c.Uscc.StartsWith(upper))
-                    || db.Set<Contact>().Any(k => k.CustomerId == c.Id && k.Name.Contains(text))
-                    || byHash.Contains(c.Id));
-        }
+        // Pinyin, substrings, phone fragments (blind tokens) and exact sensitive numbers: ADR 0019.
+        if (!string.IsNullOrWhiteSpace(query.Q)) q = await search.FilterAsync(db, q, query.Q, ct);
         foreach (var f in query.Filters)
         {
             if (!columns.TryGetValue(f.Field, out var col)) { errors.Add("filter", $"未知的筛选字段“{f.Field}”"); continue; }

@@ -35,6 +35,8 @@ public static class DemoData
         // Phones are encrypted and blind-indexed here, as SaveChanges would (ADR 0012).
         var indexTable = BulkTable.For<Privacy.SensitiveIndexEntry>(db);
         var sensitive = services.GetRequiredService<Privacy.SensitiveStore>();
+        // One search row per customer, as the SaveChanges hook writes it (ADR 0019).
+        var searchTable = BulkTable.For<Search.CustomerSearchRow>(db);
         var generator = new DemoGenerator(seed, owners, clock.GetUtcNow().UtcDateTime);
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -50,6 +52,8 @@ public static class DemoData
                 var index = new List<object?[]>(BatchCustomers * 6);
                 var pending = new List<(Customer Customer, IReadOnlyList<Contact> People)>(BatchCustomers);
                 var sealedRows = new List<Privacy.SensitiveIndexEntry>[BatchCustomers];
+                var searchRows = new Search.CustomerSearchRow[BatchCustomers];
+                var search = new List<object?[]>(BatchCustomers);
                 void Flush()
                 {
                     // Sealing (AES-GCM + HMAC) is the costly part of a row: spread it over the cores.
@@ -59,12 +63,14 @@ public static class DemoData
                         var rows = sensitive.SealNew(customer);
                         foreach (var person in people) rows.AddRange(sensitive.SealNew(person));
                         sealedRows[i] = rows;
+                        searchRows[i] = Search.CustomerSearchRows.For(customer, people, sensitive.Cipher);
                     });
                     for (var i = 0; i < pending.Count; i++)
                     {
                         customers.Add(customerTable.ToRow(pending[i].Customer));
                         foreach (var person in pending[i].People) contacts.Add(contactTable.ToRow(person));
                         foreach (var row in sealedRows[i]) index.Add(indexTable.ToRow(row));
+                        search.Add(searchTable.ToRow(searchRows[i]));
                     }
                     pending.Clear();
                 }
@@ -75,8 +81,9 @@ public static class DemoData
                     if (customers.Count == BatchCustomers)
                     {
                         contactCount += contacts.Count;
-                        await channel.Writer.WriteAsync(new BulkBatch([(customerTable, customers), (contactTable, contacts), (indexTable, index)]), cts.Token);
+                        await channel.Writer.WriteAsync(new BulkBatch([(customerTable, customers), (contactTable, contacts), (indexTable, index), (searchTable, search)]), cts.Token);
                         customers = new List<object?[]>(BatchCustomers);
+                        search = new List<object?[]>(BatchCustomers);
                         contacts = new List<object?[]>(BatchCustomers * 2);
                         index = new List<object?[]>(BatchCustomers * 6);
                     }
@@ -85,7 +92,7 @@ public static class DemoData
                 if (customers.Count > 0)
                 {
                     contactCount += contacts.Count;
-                    await channel.Writer.WriteAsync(new BulkBatch([(customerTable, customers), (contactTable, contacts), (indexTable, index)]), cts.Token);
+                    await channel.Writer.WriteAsync(new BulkBatch([(customerTable, customers), (contactTable, contacts), (indexTable, index), (searchTable, search)]), cts.Token);
                 }
                 channel.Writer.Complete();
             }
@@ -100,7 +107,7 @@ public static class DemoData
         long written;
         try
         {
-            written = await BulkWriter.WriteAsync(db, [customerTable, contactTable, indexTable], channel.Reader.ReadAllAsync(cts.Token), count, ChunkCustomers, n =>
+            written = await BulkWriter.WriteAsync(db, [customerTable, contactTable, indexTable, searchTable], channel.Reader.ReadAllAsync(cts.Token), count, ChunkCustomers, n =>
             {
                 for (; n >= nextReport; nextReport += 100_000)
                     log.WriteLine($"已写入 {nextReport:N0} / {count:N0} 个客户（{watch.Elapsed.TotalSeconds:F1} 秒，{nextReport / Math.Max(watch.Elapsed.TotalSeconds, 0.001):N0} 行/秒）");

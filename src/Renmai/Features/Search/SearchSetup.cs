@@ -1,0 +1,45 @@
+using Microsoft.EntityFrameworkCore;
+using Renmai.Data;
+
+namespace Renmai.Features.Search;
+
+/// <summary>
+/// The SQLite full-text objects EF cannot model: an FTS5 trigram table over CustomerSearch.Text (external
+/// content, so the text is stored once) and the three triggers that keep it in step with every insert,
+/// update and delete — EF saves and bulk inserts alike. Created idempotently at start-up after the
+/// migrations (ADR 0019); PostgreSQL gets its pg_trgm index from the migration.
+/// </summary>
+public static class SearchSetup
+{
+    private const string Ddl = """
+        CREATE VIRTUAL TABLE IF NOT EXISTS CustomerSearchFts USING fts5(Text, content='CustomerSearch', content_rowid='Id', tokenize='trigram case_sensitive 1');
+        CREATE TRIGGER IF NOT EXISTS CustomerSearch_ai AFTER INSERT ON CustomerSearch BEGIN
+          INSERT INTO CustomerSearchFts(rowid, Text) VALUES (new.Id, new.Text);
+        END;
+        CREATE TRIGGER IF NOT EXISTS CustomerSearch_ad AFTER DELETE ON CustomerSearch BEGIN
+          INSERT INTO CustomerSearchFts(CustomerSearchFts, rowid, Text) VALUES ('delete', old.Id, old.Text);
+        END;
+        CREATE TRIGGER IF NOT EXISTS CustomerSearch_au AFTER UPDATE ON CustomerSearch BEGIN
+          INSERT INTO CustomerSearchFts(CustomerSearchFts, rowid, Text) VALUES ('delete', old.Id, old.Text);
+          INSERT INTO CustomerSearchFts(rowid, Text) VALUES (new.Id, new.Text);
+        END;
+        """;
+
+    public static async Task EnsureAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        await using (var db = await services.GetRequiredService<IDbContextFactory<RenmaiDb>>().CreateDbContextAsync(ct))
+        {
+            if (!db.IsPostgres)
+            {
+                var exists = await db.Database.SqlQuery<long>($"SELECT count(*) AS Value FROM sqlite_master WHERE name = 'CustomerSearchFts'").SingleAsync(ct);
+                if (exists == 0)
+                {
+                    await db.Database.ExecuteSqlRawAsync(Ddl, ct);
+                    // Rows written before the FTS table existed (none on a fresh database) are indexed once.
+                    await db.Database.ExecuteSqlRawAsync("INSERT INTO CustomerSearchFts(CustomerSearchFts) VALUES ('rebuild');", ct);
+                }
+            }
+        }
+        await CustomerSearchRows.BackfillAsync(services, null, ct);
+    }
+}
