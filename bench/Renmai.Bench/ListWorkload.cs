@@ -23,7 +23,6 @@ internal static class ListWorkload
 {
     private const int PageSize = 50;
     private const int Pages = 20;
-    private const string AdminEmail = "bench-admin@renmai.local";
 
     /// <summary>A filter + sort of the customer table, as the API query and as the equivalent raw SQL.</summary>
     private sealed record Combo(string Name, string ApiQuery, string Where, string OrderBy);
@@ -36,75 +35,28 @@ internal static class ListWorkload
         new("industry, name", "industry=" + Uri.EscapeDataString("制造业") + "&sort=name", "\"Industry\" = '制造业'", "\"Name\", \"Id\""),
     ];
 
-    public static async Task<int> RunAsync(BenchOptions o)
-    {
-        var folder = Path.GetFullPath(o.DataFolder ?? Path.Combine(Path.GetTempPath(), "renmai-bench-" + Guid.NewGuid().ToString("N")[..8]));
-        var reuse = File.Exists(Path.Combine(folder, "renmai.db"));
-        Directory.CreateDirectory(folder);
-        Console.WriteLine($"list workload: {(reuse ? "reusing" : "fresh")} data folder {folder}");
-        try
-        {
-            return await RunCoreAsync(o, folder, reuse);
-        }
-        finally
-        {
-            if (!o.Keep && o.DataFolder is null)
-            {
-                SqliteConnection.ClearAllPools();
-                try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
-            }
-        }
-    }
+    public static Task<int> RunAsync(BenchOptions o) => BenchSetup.WithDataFolderAsync(o, "list", RunCoreAsync);
 
     private static async Task<int> RunCoreAsync(BenchOptions o, string folder, bool reuse)
     {
         // ---- 1. Data: users, demo customers, an API token — through the app's own services. ----
-        string token;
-        double? fillSeconds = null;
-        double fillPeakMb;
-        {
-            var builder = RenmaiApp.CreateBuilder([], b => Configure(b, folder));
-            await using var host = builder.Build();
-            await DataSetup.MigrateAsync(host.Services);
-            await using var scope = host.Services.CreateAsyncScope();
-            // Set-up runs as the system administrator, as the CLI does.
-            scope.ServiceProvider.GetRequiredService<CurrentActor>().Set(Renmai.Data.Actor.System);
-            var users = scope.ServiceProvider.GetRequiredService<UserService>();
-            if (!await users.AnyUsersAsync())
-            {
-                await users.CreateAsync(AdminEmail, "bench-password-1", Roles.Admin, "压测管理员");
-                // Reps to own customers (the generator spreads customers among existing users).
-                for (var i = 1; i <= 9; i++)
-                    await users.CreateAsync($"rep{i:D2}@renmai.local", "bench-password-1", Roles.Rep, $"销售{i:D2}");
-            }
-            if (!reuse)
-            {
-                var watch = Stopwatch.StartNew();
-                await DemoData.FillAsync(host.Services, o.Rows, o.Seed, Console.Out, CancellationToken.None);
-                fillSeconds = watch.Elapsed.TotalSeconds;
-            }
-            token = (await users.CreateTokenAsync(AdminEmail, "bench")).Secret;
-        }
-        fillPeakMb = Machine.PeakRssMb();
-        var peakReset = Machine.ResetPeakRss();
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "renmai.db"), Pooling = true }.ToString();
-        var rows = await ScalarAsync(connectionString, "SELECT COUNT(*) FROM \"Customers\" WHERE \"DeletedAt\" IS NULL");
-        var maxNumber = await ScalarAsync(connectionString, "SELECT MAX(CAST(substr(\"Number\", 3) AS INTEGER)) FROM \"Customers\"");
-        Console.WriteLine($"{rows:N0} customers" + (fillSeconds is { } fs ? $", filled in {fs:F1} s ({o.Rows / fs:N0} customers/s)" : ""));
+        var data = await BenchSetup.PrepareAsync(o, folder, reuse);
+        var (token, fillSeconds, fillPeakMb, peakReset, connectionString, rows, maxNumber) =
+            (data.Token, data.FillSeconds, data.FillPeakMb, data.PeakReset, data.ConnectionString, data.Rows, data.MaxNumber);
 
         // ---- 2. The real app, and the bare baseline on a second port. ----
-        var ourUrl = $"http://127.0.0.1:{FreePort()}";
-        var appBuilder = RenmaiApp.CreateBuilder(["--urls", ourUrl], b => Configure(b, folder));
+        var ourUrl = $"http://127.0.0.1:{BenchSetup.FreePort()}";
+        var appBuilder = RenmaiApp.CreateBuilder(["--urls", ourUrl], b => BenchSetup.Configure(b, folder));
         await using var app = await RenmaiApp.BuildAsync(appBuilder);
         await app.StartAsync();
 
-        var baseUrl = $"http://127.0.0.1:{FreePort()}";
+        var baseUrl = $"http://127.0.0.1:{BenchSetup.FreePort()}";
         await using var baseline = BuildBaseline(baseUrl, connectionString);
         await baseline.StartAsync();
 
-        using var ours = NewClient(ourUrl, o.Clients);
+        using var ours = BenchSetup.NewClient(ourUrl, o.Clients);
         ours.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var bare = NewClient(baseUrl, o.Clients);
+        using var bare = BenchSetup.NewClient(baseUrl, o.Clients);
 
         // ---- 3. Same answers? (total and first number of each combo's first page) ----
         foreach (var c in Combos)
@@ -217,16 +169,6 @@ internal static class ListWorkload
             await checkpoint.ExecuteNonQueryAsync();
         }
         Console.WriteLine($"  {rows.Count:N0} customers {(toPlaintext ? "now hold plaintext phones (benchmark only)" : "sealed again")} in {watch.Elapsed.TotalSeconds:F1} s");
-    }
-
-    private static void Configure(WebApplicationBuilder b, string folder)
-    {
-        b.Configuration["Data:Path"] = folder;
-        // Measure serving alone: the hourly pool return would otherwise start its first sweep over the
-        // freshly generated (old-dated) demo base in the middle of a phase.
-        b.Configuration["Jobs:Enabled"] = "false";
-        b.Logging.SetMinimumLevel(LogLevel.Warning);
-        b.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
     }
 
     private static string Report(BenchOptions o, long rows, double? fillSeconds, double fillPeakMb, double? servePeakMb,
@@ -414,18 +356,6 @@ internal static class ListWorkload
 
     // ---- Helpers ----------------------------------------------------------------------------------
 
-    private static HttpClient NewClient(string baseUrl, int clients) => new(new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = clients * 2,
-        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-    })
-    {
-        BaseAddress = new Uri(baseUrl),
-        Timeout = TimeSpan.FromSeconds(60),
-    };
-
     private static async Task<(long Total, string? First)> FirstAndTotalAsync(HttpClient http, string url, string numberProperty)
     {
         using var response = await http.GetAsync(url);
@@ -437,19 +367,4 @@ internal static class ListWorkload
         return (doc.RootElement.GetProperty("total").GetInt64(), first);
     }
 
-    private static async Task<long> ScalarAsync(string connectionString, string sql)
-    {
-        await using var c = new SqliteConnection(connectionString);
-        await c.OpenAsync();
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

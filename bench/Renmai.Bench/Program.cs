@@ -3,17 +3,18 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Renmai.Bench;
 
-// dotnet run -c Release --project bench/Renmai.Bench -- list [--rows 1000000] [--seconds 20] [--clients 8]
+// dotnet run -c Release --project bench/Renmai.Bench -- list|search [--rows 1000000] [--seconds 20] [--clients 8]
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Renmai.Bench list [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
+    Console.Error.WriteLine("usage: Renmai.Bench list|search [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
     return 2;
 }
 return options.Workload switch
 {
     "list" => await ListWorkload.RunAsync(options),
-    _ => Fail($"unknown workload '{options.Workload}' (known: list)"),
+    "search" => await SearchWorkload.RunAsync(options),
+    _ => Fail($"unknown workload '{options.Workload}' (known: list, search)"),
 };
 
 static int Fail(string message)

@@ -12,9 +12,10 @@ namespace Renmai.Features.Search;
 /// <summary>
 /// One search document per customer (ADR 0019): the normalised searchable text of the customer and its
 /// contacts, one field between bars — <c>|kh000123|北京华夏科技|beijinghuaxiakeji|bjhxkj|…|</c> — followed by
-/// the two-character grams of names and initials (<c>^北京^京华…</c>) and keyed hashes of the phones'
-/// 4-digit grams (<c>#kdpafcngoi…</c>). Never a phone digit. SQLite indexes <see cref="Text"/> with an FTS5
-/// trigram table (external content, kept in step by triggers); PostgreSQL with a pg_trgm GIN index.
+/// the two-character grams of names and initials (<c>^北京^京华…</c>); and, apart, keyed hashes of the phones'
+/// 4-digit grams as letter words (<see cref="PhoneGrams"/>). Never a phone digit. SQLite indexes
+/// <see cref="Text"/> with an FTS5 trigram table and <see cref="PhoneGrams"/> with a word table (both external
+/// content, kept in step by triggers); PostgreSQL both with pg_trgm GIN indexes.
 /// </summary>
 public sealed class CustomerSearchRow
 {
@@ -23,6 +24,8 @@ public sealed class CustomerSearchRow
     public long Id { get; set; }
     public Guid CustomerId { get; set; }
     public string Text { get; set; } = "";
+    /// <summary>Space-separated blind tokens (8 letters a–p) of every 4-digit window of every phone.</summary>
+    public string PhoneGrams { get; set; } = "";
 }
 
 internal sealed class CustomerSearchMapping : IEntityTypeConfiguration<CustomerSearchRow>
@@ -40,6 +43,7 @@ internal sealed class CustomerSearchMapping : IEntityTypeConfiguration<CustomerS
     {
         builder.HasPostgresExtension("pg_trgm");
         builder.Entity<CustomerSearchRow>().HasIndex(x => x.Text).HasMethod("gin").HasOperators("gin_trgm_ops");
+        builder.Entity<CustomerSearchRow>().HasIndex(x => x.PhoneGrams).HasMethod("gin").HasOperators("gin_trgm_ops");
     }
 }
 
@@ -57,11 +61,21 @@ public static class CustomerSearchRows
     {
         if (!CustomerNumbers.TryParse(customer.Number, out var seq))
             throw new InvalidOperationException($"客户编号“{customer.Number}”无效，无法建立检索索引");
-        return new CustomerSearchRow { Id = seq, CustomerId = customer.Id, Text = Text(customer, contacts, cipher) };
+        return new CustomerSearchRow { Id = seq, CustomerId = customer.Id, Text = Text(customer, contacts), PhoneGrams = PhoneGrams(customer, contacts, cipher) };
+    }
+
+    /// <summary>The phone tokens of the customer and its contacts (see <see cref="CustomerSearchRow.PhoneGrams"/>).</summary>
+    public static string PhoneGrams(Customer customer, IReadOnlyList<Contact> contacts, SensitiveCipher cipher)
+    {
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in customer.Phones) PhoneTokens(cipher, SensitiveStore.PhoneDigits(p.Number), tokens);
+        foreach (var k in contacts)
+            foreach (var p in k.Phones) PhoneTokens(cipher, SensitiveStore.PhoneDigits(p.Number), tokens);
+        return string.Join(' ', tokens);
     }
 
     /// <summary>The document text (see <see cref="CustomerSearchRow"/>).</summary>
-    public static string Text(Customer customer, IReadOnlyList<Contact> contacts, SensitiveCipher cipher)
+    public static string Text(Customer customer, IReadOnlyList<Contact> contacts)
     {
         var fields = new List<string>(8 + contacts.Count * 4);
         var grams = new HashSet<string>(StringComparer.Ordinal);
@@ -75,9 +89,11 @@ public static class CustomerSearchRows
         {
             var n = Normalize(name);
             if (n.Length == 0) return;
-            var initials = personName ? Pinyin.NameInitials(n) : Pinyin.Initials(n);
+            // Nobody types the pinyin of 有限公司: company pinyin and initials leave the legal form out (ADR 0019).
+            var core = personName ? n : WithoutLegalForm(n);
+            var initials = personName ? Pinyin.NameInitials(n) : Pinyin.Initials(core);
             Field(n);
-            Field(personName ? Pinyin.NameFull(n) : Pinyin.Full(n));
+            Field(personName ? Pinyin.NameFull(n) : Pinyin.Full(core));
             Field(initials);
             AddGrams(grams, n);
             AddGrams(grams, initials);
@@ -95,12 +111,16 @@ public static class CustomerSearchRows
         sb.Append('|');
         foreach (var f in fields) sb.Append(f).Append('|');
         foreach (var g in grams) sb.Append('^').Append(g);
-        var tokens = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in customer.Phones) PhoneTokens(cipher, SensitiveStore.PhoneDigits(p.Number), tokens);
-        foreach (var k in contacts)
-            foreach (var p in k.Phones) PhoneTokens(cipher, SensitiveStore.PhoneDigits(p.Number), tokens);
-        foreach (var t in tokens) sb.Append(t);
         return sb.ToString();
+    }
+
+    private static readonly string[] LegalForms = ["股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司"];
+
+    internal static string WithoutLegalForm(string name)
+    {
+        foreach (var form in LegalForms)
+            if (name.Length > form.Length + 1 && name.EndsWith(form, StringComparison.Ordinal)) return name[..^form.Length];
+        return name;
     }
 
     /// <summary>
@@ -139,15 +159,14 @@ public static class CustomerSearchRows
     }
 
     /// <summary>
-    /// '#' and the first 40 bits of the HMAC (index key) of a 4-digit gram, written as ten capital letters A–P (documents and queries are otherwise lower case, so no text query can hit one):
-    /// no digit ever reaches the search text, and the token cannot be reversed without the key.
+    /// The first 32 bits of the HMAC (index key) of a 4-digit gram, written as eight letters a–p: one word for
+    /// the word index, no digit ever stored, and not reversible without the key.
     /// </summary>
-    internal static string PhoneToken(SensitiveCipher cipher, string gram, string? indexKeyId = null)
+    public static string PhoneToken(SensitiveCipher cipher, string gram, string? indexKeyId = null)
     {
         var hex = cipher.BlindHash(SensitiveKind.PhoneGram4, gram, indexKeyId);
-        Span<char> token = stackalloc char[11];
-        token[0] = '#';
-        for (var i = 0; i < 10; i++) token[i + 1] = (char)('A' + Convert.ToInt32(hex[i].ToString(), 16));
+        Span<char> token = stackalloc char[8];
+        for (var i = 0; i < 8; i++) token[i] = (char)('a' + Convert.ToInt32(hex[i].ToString(), 16));
         return new string(token);
     }
 
@@ -207,6 +226,7 @@ public static class CustomerSearchRows
             if (rows.TryGetValue(id, out var row))
             {
                 if (row.Text != fresh.Text) row.Text = fresh.Text;
+                if (row.PhoneGrams != fresh.PhoneGrams) row.PhoneGrams = fresh.PhoneGrams;
             }
             else db.Add(fresh);
         }

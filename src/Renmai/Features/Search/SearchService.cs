@@ -4,7 +4,6 @@ using Renmai.Features.Classification;
 using Renmai.Features.Contacts;
 using Renmai.Features.Customers;
 using Renmai.Features.Privacy;
-using Renmai.Features.Settings;
 using Renmai.Features.Users;
 
 namespace Renmai.Features.Search;
@@ -18,8 +17,13 @@ public sealed record SearchHit(string Number, string Name, CustomerKind Kind, st
 /// finds what their record scope shows. Ranks: 0 a whole field (or a phone, or its last 4 digits),
 /// 1 the start of a field, 2 anywhere inside.
 /// </summary>
-public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, SensitiveCipher cipher, AppSettings settings)
+public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, SensitiveStore store)
 {
+    private SensitiveCipher cipher => store.Cipher;
+
+    /// <summary>What a hit needs, read in the ranking query itself (no second round trip).</summary>
+    private sealed record Found(Guid Id, string Number, string Name, CustomerKind Kind, string? SensitiveData);
+
     public const int MaxLimit = 50;
 
     /// <summary>The normalised forms a query is looked up as: the text itself and, for mixed text such as
@@ -57,20 +61,20 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
         await using var db = await dbs.CreateDbContextAsync(ct);
         await db.Database.OpenConnectionAsync(ct);
         var visible = CustomerService.Visible(db.Set<Customer>().AsNoTracking(), actor);
-        var ranked = new List<(Guid Id, int Rank)>();
+        var ranked = new List<(Found Hit, int Rank)>();
         var seen = new HashSet<Guid>();
-        void Add(IEnumerable<Guid> ids, int rank)
+        void Add(IEnumerable<Found> hits, int rank)
         {
-            foreach (var id in ids)
-                if (ranked.Count < limit && seen.Add(id)) ranked.Add((id, rank));
+            foreach (var hit in hits)
+                if (ranked.Count < limit && seen.Add(hit.Id)) ranked.Add((hit, rank));
         }
 
-        List<Guid> phoneLater = [];
+        List<Found> phoneLater = [];
         if (terms.PhoneDigits is { } digits)
         {
             var (exact, inside) = await PhoneMatchesAsync(db, visible, digits, limit * 2, ct);
-            Add(exact, 0);
-            phoneLater = inside;
+            Add(exact.Select(c => new Found(c.Id, c.Number, c.Name, c.Kind, c.SensitiveData)), 0);
+            phoneLater = [.. inside.Select(c => new Found(c.Id, c.Number, c.Name, c.Kind, c.SensitiveData))];
         }
         for (var rank = 0; rank <= 2 && ranked.Count < limit; rank++)
         {
@@ -78,19 +82,18 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
             {
                 if (ranked.Count >= limit) break;
                 var rows = Matching(db, [Pattern(db, text, rank)]);
-                Add(await rows.Join(visible, s => s.CustomerId, c => c.Id, (s, c) => c.Id).Take(limit + seen.Count).ToListAsync(ct), rank);
+                Add(await rows.Join(visible, s => s.CustomerId, c => c.Id, (s, c) => new Found(c.Id, c.Number, c.Name, c.Kind, c.SensitiveData))
+                    .Take(limit + seen.Count).ToListAsync(ct), rank);
             }
         }
         Add(phoneLater, 2);
-        if (ranked.Count == 0) return [];
-
-        var ids = ranked.Select(r => r.Id).ToList();
-        var customers = await db.Set<Customer>().AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-        var privacy = await settings.GetAsync<PrivacySettings>(ct);
-        return ranked.Where(r => customers.ContainsKey(r.Id)).Select(r =>
+        return ranked.Select(r =>
         {
-            var form = CustomerForm.From(customers[r.Id]).Mask(privacy);
-            return new SearchHit(customers[r.Id].Number, form.Name, form.Kind, form.Phones.FirstOrDefault()?.Number, r.Rank);
+            // Only the hits shown are decrypted, for their first phone, masked (ADR 0013).
+            var c = new Customer { Id = r.Hit.Id, SensitiveData = r.Hit.SensitiveData };
+            store.Open(c);
+            var phone = c.Phones.FirstOrDefault()?.Number;
+            return new SearchHit(r.Hit.Number, r.Hit.Name, r.Hit.Kind, phone is null ? null : Masking.Phone(phone), r.Rank);
         }).ToList();
     }
 
@@ -112,7 +115,7 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
         if (terms.PhoneDigits is { } digits)
         {
             var (exact, inside) = await PhoneMatchesAsync(db, visible, digits, 1000, ct);
-            phoneIds = [.. exact, .. inside];
+            phoneIds = [.. exact.Select(c => c.Id), .. inside.Select(c => c.Id)];
         }
         var (kinds, hashes) = SensitiveLookup.Hashes(cipher, q);
         var byHash = db.Set<SensitiveIndexEntry>().Where(x => kinds.Contains(x.Kind) && hashes.Contains(x.Hash)).Select(x => x.CustomerId);
@@ -155,7 +158,7 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
     /// token (all index keys during a rotation), then each is verified on its decrypted phones. Exact: a
     /// phone equal to the digits, or ending with them when 4 were typed (the last 4).
     /// </summary>
-    private async Task<(List<Guid> Exact, List<Guid> Inside)> PhoneMatchesAsync(RenmaiDb db, IQueryable<Customer> visible, string digits, int cap,
+    private async Task<(List<Customer> Exact, List<Customer> Inside)> PhoneMatchesAsync(RenmaiDb db, IQueryable<Customer> visible, string digits, int cap,
         CancellationToken ct)
     {
         var grams = Enumerable.Range(0, digits.Length - CustomerSearchRows.PhoneGram + 1)
@@ -169,25 +172,25 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
             if (db.IsPostgres)
             {
                 rows = db.Set<CustomerSearchRow>();
-                foreach (var t in tokens) rows = rows.Where(s => s.Text.Contains(t));
+                foreach (var t in tokens) rows = rows.Where(s => s.PhoneGrams.Contains(t));
             }
             else rows = db.Set<CustomerSearchRow>().FromSqlRaw(
-                "SELECT s.* FROM CustomerSearchFts f JOIN CustomerSearch s ON s.Id = f.rowid WHERE CustomerSearchFts MATCH {0}",
-                string.Join(" AND ", tokens.Select(t => "\"" + t + "\"")));
+                "SELECT s.* FROM CustomerPhoneFts p JOIN CustomerSearch s ON s.Id = p.rowid WHERE CustomerPhoneFts MATCH {0}",
+                string.Join(" AND ", tokens));
             candidates.AddRange(await rows.Join(visible, s => s.CustomerId, c => c.Id, (s, c) => c.Id).Take(cap).ToListAsync(ct));
         }
         candidates = candidates.Distinct().ToList();
         if (candidates.Count == 0) return ([], []);
-        var phones = (await db.Set<Customer>().AsNoTracking().Where(c => candidates.Contains(c.Id)).ToListAsync(ct))
-            .ToDictionary(c => c.Id, c => c.Phones.Select(p => SensitiveStore.PhoneDigits(p.Number)).ToList());
+        var customers = (await db.Set<Customer>().AsNoTracking().Where(c => candidates.Contains(c.Id)).ToListAsync(ct)).ToDictionary(c => c.Id);
+        var phones = customers.Values.ToDictionary(c => c.Id, c => c.Phones.Select(p => SensitiveStore.PhoneDigits(p.Number)).ToList());
         foreach (var k in await db.Set<Contact>().AsNoTracking().Where(k => candidates.Contains(k.CustomerId)).ToListAsync(ct))
             if (phones.TryGetValue(k.CustomerId, out var list)) list.AddRange(k.Phones.Select(p => SensitiveStore.PhoneDigits(p.Number)));
-        List<Guid> exact = [], inside = [];
+        List<Customer> exact = [], inside = [];
         foreach (var id in candidates)
         {
             if (!phones.TryGetValue(id, out var list)) continue;
-            if (list.Any(p => p == digits || (digits.Length == CustomerSearchRows.PhoneGram && p.EndsWith(digits, StringComparison.Ordinal)))) exact.Add(id);
-            else if (list.Any(p => p.Contains(digits, StringComparison.Ordinal))) inside.Add(id);
+            if (list.Any(p => p == digits || (digits.Length == CustomerSearchRows.PhoneGram && p.EndsWith(digits, StringComparison.Ordinal)))) exact.Add(customers[id]);
+            else if (list.Any(p => p.Contains(digits, StringComparison.Ordinal))) inside.Add(customers[id]);
         }
         return (exact, inside);
     }

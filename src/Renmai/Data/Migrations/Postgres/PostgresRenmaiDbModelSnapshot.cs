@@ -900,6 +900,10 @@ namespace Renmai.Data.Migrations.Postgres
                     b.Property<Guid>("CustomerId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("PhoneGrams")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<string>("Text")
                         .IsRequired()
                         .HasColumnType("text");
@@ -908,6 +912,11 @@ namespace Renmai.Data.Migrations.Postgres
 
                     b.HasIndex("CustomerId")
                         .IsUnique();
+
+                    b.HasIndex("PhoneGrams");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("PhoneGrams"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PhoneGrams"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("Text");
 

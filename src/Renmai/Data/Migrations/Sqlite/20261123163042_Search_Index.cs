@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Renmai.Data.Migrations.Postgres
+namespace Renmai.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class Search_Index : Migration
@@ -11,16 +11,14 @@ namespace Renmai.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.AlterDatabase()
-                .Annotation("Npgsql:PostgresExtension:pg_trgm", ",,");
-
             migrationBuilder.CreateTable(
                 name: "CustomerSearch",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false),
-                    CustomerId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Text = table.Column<string>(type: "text", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Text = table.Column<string>(type: "TEXT", nullable: false),
+                    PhoneGrams = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -32,13 +30,6 @@ namespace Renmai.Data.Migrations.Postgres
                 table: "CustomerSearch",
                 column: "CustomerId",
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "IX_CustomerSearch_Text",
-                table: "CustomerSearch",
-                column: "Text")
-                .Annotation("Npgsql:IndexMethod", "gin")
-                .Annotation("Npgsql:IndexOperators", new[] { "gin_trgm_ops" });
         }
 
         /// <inheritdoc />
@@ -46,9 +37,6 @@ namespace Renmai.Data.Migrations.Postgres
         {
             migrationBuilder.DropTable(
                 name: "CustomerSearch");
-
-            migrationBuilder.AlterDatabase()
-                .OldAnnotation("Npgsql:PostgresExtension:pg_trgm", ",,");
         }
     }
 }
