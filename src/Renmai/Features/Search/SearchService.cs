@@ -47,6 +47,9 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
             // +86 138…: the app stores Chinese numbers without the country code.
             if (raw.StartsWith('+') && digits.StartsWith("86", StringComparison.Ordinal) && digits.Length > 11) digits = digits[2..];
             if (digits.Length < CustomerSearchRows.PhoneGram) digits = null;
+            // 123 or 000123: the customer number KH000123 as a whole field.
+            var plain = new string([.. raw.Where(char.IsAsciiDigit)]);
+            if (plain.Length is > 0 and <= 6 && raw.All(char.IsAsciiDigit)) texts.Add("kh" + plain.PadLeft(6, '0'));
         }
         return new Terms(texts, digits);
     }
@@ -76,7 +79,10 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
             Add(exact.Select(c => new Found(c.Id, c.Number, c.Name, c.Kind, c.SensitiveData)), 0);
             phoneLater = [.. inside.Select(c => new Found(c.Id, c.Number, c.Name, c.Kind, c.SensitiveData))];
         }
-        for (var rank = 0; rank <= 2 && ranked.Count < limit; rank++)
+        // Digits only: a whole field or its start (number, credit code), not digits anywhere (far too common;
+        // phone digits anywhere come through the phone grams above).
+        var maxRank = terms.PhoneDigits is null ? 2 : 1;
+        for (var rank = 0; rank <= maxRank && ranked.Count < limit; rank++)
         {
             foreach (var text in terms.Texts)
             {
@@ -108,7 +114,7 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
         var patterns = new List<string>();
         foreach (var t in terms.Texts)
         {
-            patterns.Add(Pattern(db, t, 2));
+            patterns.Add(Pattern(db, t, terms.PhoneDigits is null ? 2 : 1)); // digits anywhere: through the phone grams only
             if (t.Length < 3) patterns.Add(Pattern(db, t, 1)); // 2 characters: the grams cover names, the prefix every field
         }
         var phoneIds = new List<Guid>();
