@@ -81,10 +81,14 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
         }
         // Digits only: a whole field or its start (number, credit code), not digits anywhere (far too common;
         // phone digits anywhere come through the phone grams above).
-        var maxRank = terms.PhoneDigits is null ? 2 : 1;
+        // Each query is a round trip: when the phone grams already gave a full page, only the customer number
+        // (KH000123 for 123) is still worth asking for.
+        var phoneFull = terms.PhoneDigits is not null && ranked.Count + phoneLater.Count >= limit;
+        var maxRank = terms.PhoneDigits is null ? 2 : phoneFull ? 0 : 1;
+        var texts = phoneFull ? terms.Texts.Where(t => t.StartsWith("kh", StringComparison.Ordinal)).ToList() : terms.Texts;
         for (var rank = 0; rank <= maxRank && ranked.Count < limit; rank++)
         {
-            foreach (var text in terms.Texts)
+            foreach (var text in texts)
             {
                 if (ranked.Count >= limit) break;
                 var rows = Matching(db, [Pattern(db, text, rank)]);
