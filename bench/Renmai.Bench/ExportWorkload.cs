@@ -23,11 +23,12 @@ internal static class ExportWorkload
     private const string BaselineSql = "SELECT \"Number\", \"Name\", \"Type\", \"Intent\", \"Stage\", \"ValueTier\", \"Industry\", \"Region\", " +
         "\"TagsText\", \"UpdatedAt\", \"Sensitive\" FROM \"Customers\" WHERE \"DeletedAt\" IS NULL ORDER BY \"UpdatedAt\" DESC, \"Id\" DESC";
 
-    public static Task<int> RunAsync(BenchOptions o) => BenchData.WithFolderAsync(o, (folder, reuse) => RunCoreAsync(o, folder, reuse));
+    public static Task<int> RunAsync(BenchOptions o) => BenchSetup.WithDataFolderAsync(o, "export", RunCoreAsync);
 
     private static async Task<int> RunCoreAsync(BenchOptions o, string folder, bool reuse)
     {
-        var (_, fillSeconds) = await BenchData.PrepareAsync(o, folder, reuse);
+        var data = await BenchSetup.PrepareAsync(o, folder, reuse);
+        var fillSeconds = data.FillSeconds;
         if (fillSeconds is { } filled)
         {
             // Generating a million customers leaves this process's heap large; measure the export in a fresh
@@ -45,11 +46,9 @@ internal static class ExportWorkload
         }
         if (double.TryParse(Environment.GetEnvironmentVariable("RENMAI_BENCH_FILL_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var fs0))
             fillSeconds = fs0;
-        var connectionString = BenchData.ConnectionString(folder);
-        var rows = await BenchData.ScalarAsync(connectionString, "SELECT COUNT(*) FROM \"Customers\" WHERE \"DeletedAt\" IS NULL");
-        Console.WriteLine($"{rows:N0} customers" + (fillSeconds is { } fs ? $", filled in {fs:F1} s" : ""));
+        var (connectionString, rows) = (data.ConnectionString, data.Rows);
 
-        var builder = RenmaiApp.CreateBuilder([], b => BenchData.Configure(b, folder));
+        var builder = RenmaiApp.CreateBuilder([], b => BenchSetup.Configure(b, folder));
         await using var app = await RenmaiApp.BuildAsync(builder);
         var phases = new List<Phase>();
         var outDir = Path.Combine(folder, "exports");

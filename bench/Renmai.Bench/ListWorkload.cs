@@ -35,32 +35,28 @@ internal static class ListWorkload
         new("industry, name", "industry=" + Uri.EscapeDataString("制造业") + "&sort=name", "\"Industry\" = '制造业'", "\"Name\", \"Id\""),
     ];
 
-    public static Task<int> RunAsync(BenchOptions o) => BenchData.WithFolderAsync(o, (folder, reuse) => RunCoreAsync(o, folder, reuse));
+    public static Task<int> RunAsync(BenchOptions o) => BenchSetup.WithDataFolderAsync(o, "list", RunCoreAsync);
 
     private static async Task<int> RunCoreAsync(BenchOptions o, string folder, bool reuse)
     {
         // ---- 1. Data: users, demo customers, an API token — through the app's own services. ----
-        var (token, fillSeconds) = await BenchData.PrepareAsync(o, folder, reuse);
-        var fillPeakMb = Machine.PeakRssMb();
-        var peakReset = Machine.ResetPeakRss();
-        var connectionString = BenchData.ConnectionString(folder);
-        var rows = await BenchData.ScalarAsync(connectionString, "SELECT COUNT(*) FROM \"Customers\" WHERE \"DeletedAt\" IS NULL");
-        var maxNumber = await BenchData.ScalarAsync(connectionString, "SELECT MAX(CAST(substr(\"Number\", 3) AS INTEGER)) FROM \"Customers\"");
-        Console.WriteLine($"{rows:N0} customers" + (fillSeconds is { } fs ? $", filled in {fs:F1} s ({o.Rows / fs:N0} customers/s)" : ""));
+        var data = await BenchSetup.PrepareAsync(o, folder, reuse);
+        var (token, fillSeconds, fillPeakMb, peakReset, connectionString, rows, maxNumber) =
+            (data.Token, data.FillSeconds, data.FillPeakMb, data.PeakReset, data.ConnectionString, data.Rows, data.MaxNumber);
 
         // ---- 2. The real app, and the bare baseline on a second port. ----
-        var ourUrl = $"http://127.0.0.1:{FreePort()}";
-        var appBuilder = RenmaiApp.CreateBuilder(["--urls", ourUrl], b => BenchData.Configure(b, folder));
+        var ourUrl = $"http://127.0.0.1:{BenchSetup.FreePort()}";
+        var appBuilder = RenmaiApp.CreateBuilder(["--urls", ourUrl], b => BenchSetup.Configure(b, folder));
         await using var app = await RenmaiApp.BuildAsync(appBuilder);
         await app.StartAsync();
 
-        var baseUrl = $"http://127.0.0.1:{FreePort()}";
+        var baseUrl = $"http://127.0.0.1:{BenchSetup.FreePort()}";
         await using var baseline = BuildBaseline(baseUrl, connectionString);
         await baseline.StartAsync();
 
-        using var ours = NewClient(ourUrl, o.Clients);
+        using var ours = BenchSetup.NewClient(ourUrl, o.Clients);
         ours.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var bare = NewClient(baseUrl, o.Clients);
+        using var bare = BenchSetup.NewClient(baseUrl, o.Clients);
 
         // ---- 3. Same answers? (total and first number of each combo's first page) ----
         foreach (var c in Combos)
@@ -360,18 +356,6 @@ internal static class ListWorkload
 
     // ---- Helpers ----------------------------------------------------------------------------------
 
-    private static HttpClient NewClient(string baseUrl, int clients) => new(new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = clients * 2,
-        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-    })
-    {
-        BaseAddress = new Uri(baseUrl),
-        Timeout = TimeSpan.FromSeconds(60),
-    };
-
     private static async Task<(long Total, string? First)> FirstAndTotalAsync(HttpClient http, string url, string numberProperty)
     {
         using var response = await http.GetAsync(url);
@@ -383,10 +367,4 @@ internal static class ListWorkload
         return (doc.RootElement.GetProperty("total").GetInt64(), first);
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 }

@@ -3,11 +3,11 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Renmai.Bench;
 
-// dotnet run -c Release --project bench/Renmai.Bench -- list [--rows 1000000] [--seconds 20] [--clients 8]
+// dotnet run -c Release --project bench/Renmai.Bench -- list|import|export|search [--rows 1000000] [--seconds 20] [--clients 8]
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Renmai.Bench list|import|export [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
+    Console.Error.WriteLine("usage: Renmai.Bench list|import|export|search [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
     return 2;
 }
 return options.Workload switch
@@ -15,7 +15,8 @@ return options.Workload switch
     "list" => await ListWorkload.RunAsync(options),
     "export" => await ExportWorkload.RunAsync(options),
     "import" => await ImportWorkload.RunAsync(options),
-    _ => Fail($"unknown workload '{options.Workload}' (known: list, import, export)"),
+    "search" => await SearchWorkload.RunAsync(options),
+    _ => Fail($"unknown workload '{options.Workload}' (known: list, import, export, search)"),
 };
 
 static int Fail(string message)

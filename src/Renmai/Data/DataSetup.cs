@@ -84,6 +84,7 @@ public static class DataSetup
         }
         await db.Database.MigrateAsync(ct);
         await Renmai.Features.Privacy.KeyMaintenance.SealLegacyRowsAsync(services, ct);
+        await Renmai.Features.Search.SearchSetup.EnsureAsync(services, ct);
     }
 }
 

@@ -44,6 +44,8 @@ public sealed class HistoryInterceptor(TimeProvider clock, Renmai.Features.Priva
                 throw new InvalidOperationException($"{entry.Metadata.ClrType.Name} is append-only: it cannot be changed or deleted.");
         }
         var sensitiveChanges = sensitive.SealChanges(db);
+        // The search documents follow the sealed values (phones as blind tokens) in the same save.
+        Renmai.Features.Search.CustomerSearchRows.Refresh(db, sensitive.Cipher);
         var now = clock.GetUtcNow().UtcDateTime;
         var actor = db.Actor;
         var records = new List<ChangeRecord>();

@@ -49,6 +49,7 @@ public abstract class RenmaiDb(DbContextOptions options)
         JsonFunctions.Register(builder, IsPostgres);
         if (IsPostgres)
         {
+            Renmai.Features.Search.CustomerSearchMapping.ConfigurePostgres(builder);
             foreach (var property in builder.Model.GetEntityTypes().SelectMany(t => t.GetProperties()))
             {
                 if (property.FindAnnotation(JsonStorage.JsonDocumentAnnotation) is not null)

@@ -17,6 +17,7 @@ using Renmai.Features.Export;
 using Renmai.Features.Import;
 using Renmai.Features.Pool;
 using Renmai.Features.Privacy;
+using Renmai.Features.Search;
 using Renmai.Features.Users;
 using Scalar.AspNetCore;
 
@@ -57,6 +58,7 @@ public static class RenmaiApp
         services.AddSingleton<SqliteCustomerReader>();
         services.AddSingleton<ListTotals>();
         services.AddScoped<CustomerService>();
+        services.AddScoped<Renmai.Features.Search.SearchService>();
         services.AddScoped<ContactService>();
         services.AddScoped<CustomFieldService>();
         services.AddScoped<SavedViewService>();
@@ -134,7 +136,7 @@ public static class RenmaiApp
         app.MapOpenApi().AllowAnonymous();
         app.MapScalarApiReference("/api/docs", o => o.WithTitle("Renmai API")).AllowAnonymous();
         app.MapGroup("/api/v1").RequireAuthorization().MapCustomersApi().MapAuditApi().MapPoolApi().MapPrivacyApi()
-            .MapExportApi().MapDedupApi().MapImportApi();
+            .MapExportApi().MapDedupApi().MapImportApi().MapSearchApi();
         app.MapAccountEndpoints();
         app.MapStaticAssets().AllowAnonymous();
         // WebHardening already forbids all framing; Blazor would add a second, weaker frame-ancestors policy.

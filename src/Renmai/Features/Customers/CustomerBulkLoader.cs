@@ -12,7 +12,7 @@ public sealed record BulkCustomer(Customer Customer, IReadOnlyList<Contact> Cont
 /// <summary>
 /// Writes new customers in bulk for every path that creates many at once (demo data, import): batches
 /// come in, their sensitive values are sealed on all cores, each customer's rows (customer, contacts,
-/// blind-index rows, history) are produced in <see cref="RowsOf"/>, and <see cref="BulkWriter"/> writes
+/// blind-index rows, history, search row) are produced in <see cref="RowsOf"/>, and <see cref="BulkWriter"/> writes
 /// them on another task (batched prepared INSERTs on SQLite, binary COPY on PostgreSQL). Nothing is
 /// tracked by EF and at most a few batches are in memory at a time.
 /// </summary>
@@ -22,7 +22,7 @@ public sealed class CustomerBulkLoader
     public const int ChunkCustomers = 50_000;
 
     private readonly SensitiveStore _sensitive;
-    private readonly BulkTable _customers, _contacts, _index, _history;
+    private readonly BulkTable _customers, _contacts, _index, _history, _search;
 
     private CustomerBulkLoader(RenmaiDb db, SensitiveStore sensitive)
     {
@@ -31,6 +31,8 @@ public sealed class CustomerBulkLoader
         _contacts = BulkTable.For<Contact>(db);
         _index = BulkTable.For<SensitiveIndexEntry>(db);
         _history = BulkTable.For<ChangeRecord>(db);
+        // One search row per customer, as the SaveChanges hook writes it (ADR 0019).
+        _search = BulkTable.For<Search.CustomerSearchRow>(db);
     }
 
     /// <summary>Rows written per table, for the caller's summary.</summary>
@@ -71,7 +73,7 @@ public sealed class CustomerBulkLoader
         long written;
         try
         {
-            written = await BulkWriter.WriteAsync(db, [loader._customers, loader._contacts, loader._index, loader._history],
+            written = await BulkWriter.WriteAsync(db, [loader._customers, loader._contacts, loader._index, loader._history, loader._search],
                 channel.Reader.ReadAllAsync(cts.Token), expectedCustomers, ChunkCustomers, n => progress?.Invoke(n), log, cts.Token);
         }
         finally
@@ -91,17 +93,19 @@ public sealed class CustomerBulkLoader
         var contacts = new List<object?[]>(batch.Count * 2);
         var index = new List<object?[]>(batch.Count * 4);
         var history = new List<object?[]>(batch.Count);
+        var search = new List<object?[]>(batch.Count);
         foreach (var r in perCustomer)
         {
             customers.Add(r.Customer);
             contacts.AddRange(r.Contacts);
             index.AddRange(r.Index);
             if (r.History is not null) history.Add(r.History);
+            search.Add(r.Search);
         }
-        return new BulkBatch([(_customers, customers), (_contacts, contacts), (_index, index), (_history, history)]);
+        return new BulkBatch([(_customers, customers), (_contacts, contacts), (_index, index), (_history, history), (_search, search)]);
     }
 
-    private sealed record CustomerRows(object?[] Customer, List<object?[]> Contacts, List<object?[]> Index, object?[]? History);
+    private sealed record CustomerRows(object?[] Customer, List<object?[]> Contacts, List<object?[]> Index, object?[]? History, object?[] Search);
 
     /// <summary>
     /// Every row one new customer needs, besides the customer row itself: this is the one place where
@@ -117,6 +121,7 @@ public sealed class CustomerBulkLoader
         foreach (var person in people) contactRows.Add(_contacts.ToRow(person));
         var indexRows = new List<object?[]>(index.Count);
         foreach (var row in index) indexRows.Add(_index.ToRow(row));
-        return new CustomerRows(_customers.ToRow(customer), contactRows, indexRows, history is null ? null : _history.ToRow(history));
+        var search = _search.ToRow(Search.CustomerSearchRows.For(customer, people, _sensitive.Cipher));
+        return new CustomerRows(_customers.ToRow(customer), contactRows, indexRows, history is null ? null : _history.ToRow(history), search);
     }
 }

@@ -16,7 +16,7 @@ namespace Renmai.Features.Customers;
 /// and the record-scope check are the same on every path.
 /// </summary>
 public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, TimeProvider clock, SqliteCustomerReader sqliteReader,
-    AppSettings settings, SensitiveCipher cipher, AuditLog audit, IHttpContextAccessor http, ListTotals totals)
+    AppSettings settings, SensitiveCipher cipher, AuditLog audit, IHttpContextAccessor http, ListTotals totals, Search.SearchService search)
 {
     // ---- Record scope -------------------------------------------------------------------------
 
@@ -59,7 +59,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().ToListAsync(ct);
         var columns = CustomerColumns.All(defs, db.IsPostgres).ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
         var errors = new ValidationErrors();
-        var (q, sortCol, descending) = Query(db, actor, query, columns, errors);
+        var (q, sortCol, descending) = await QueryAsync(db, actor, query, columns, errors, ct);
         if (query.Page < 1) errors.Add("page", "页码从 1 开始");
         if (query.PageSize is < 1 or > CustomerListQuery.MaxPageSize) errors.Add("pageSize", $"每页条数应在 1 到 {CustomerListQuery.MaxPageSize} 之间");
         errors.ThrowIfAny();
@@ -89,7 +89,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().OrderBy(d => d.SortOrder).ToListAsync(ct);
             var columns = CustomerColumns.All(defs, db.IsPostgres).ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
             var errors = new ValidationErrors();
-            var (q, sortCol, descending) = Query(db, actor, query, columns, errors);
+            var (q, sortCol, descending) = await QueryAsync(db, actor, query, columns, errors, ct);
             errors.ThrowIfAny();
             return new CustomerStream(db, actor, defs, columns, CustomerColumns.ApplySort(q, sortCol, descending));
         }
@@ -101,27 +101,12 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
     }
 
     /// <summary>The visible customers matching the search text and filters, and the sort column (errors collected).</summary>
-    private (IQueryable<Customer> Query, CustomerColumn SortColumn, bool Descending) Query(RenmaiDb db, Actor actor, CustomerListQuery query,
-        Dictionary<string, CustomerColumn> columns, ValidationErrors errors)
+    private async Task<(IQueryable<Customer> Query, CustomerColumn SortColumn, bool Descending)> QueryAsync(RenmaiDb db, Actor actor, CustomerListQuery query,
+        Dictionary<string, CustomerColumn> columns, ValidationErrors errors, CancellationToken ct)
     {
         var q = Visible(db.Set<Customer>().AsNoTracking(), actor);
-        if (!string.IsNullOrWhiteSpace(query.Q))
-        {
-            var text = Validators.ToHalfWidth(query.Q).Trim();
-            var upper = text.ToUpperInvariant();
-            // Phones, ID and bank numbers are encrypted: exact lookups go through the blind index (ADR 0012).
-            var (kinds, hashes) = SensitiveLookup.Hashes(cipher, text);
-            // Uncorrelated: the database reads the few matching index rows once, not once per customer.
-            var byHash = db.Set<SensitiveIndexEntry>().Where(x => kinds.Contains(x.Kind) && hashes.Contains(x.Hash)).Select(x => x.CustomerId);
-            q = hashes.Count == 0
-                ? q.Where(c => c.Number == upper || c.Name.Contains(text) || (c.Email != null && c.Email.Contains(text))
-                    || (c.Uscc != null && c.Uscc.StartsWith(upper))
-                    || db.Set<Contact>().Any(k => k.CustomerId == c.Id && k.Name.Contains(text)))
-                : q.Where(c => c.Number == upper || c.Name.Contains(text) || (c.Email != null && c.Email.Contains(text))
-                    || (c.Uscc != null && c.Uscc.StartsWith(upper))
-                    || db.Set<Contact>().Any(k => k.CustomerId == c.Id && k.Name.Contains(text))
-                    || byHash.Contains(c.Id));
-        }
+        // Pinyin, substrings, phone fragments (blind tokens) and exact sensitive numbers: ADR 0019.
+        if (!string.IsNullOrWhiteSpace(query.Q)) q = await search.FilterAsync(db, q, query.Q, ct);
         foreach (var f in query.Filters)
         {
             if (!columns.TryGetValue(f.Field, out var col)) { errors.Add("filter", $"未知的筛选字段“{f.Field}”"); continue; }

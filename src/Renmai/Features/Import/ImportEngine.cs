@@ -536,6 +536,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         {
             var createdIds = created.Select(c => c.Id);
             await raw.Set<SensitiveIndexEntry>().Where(x => createdIds.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
+            await raw.Set<Search.CustomerSearchRow>().Where(x => createdIds.Contains(x.CustomerId)).ExecuteDeleteAsync(ct);
             await raw.Set<ChangeRecord>().Where(x => x.CustomerId != null && createdIds.Contains(x.CustomerId.Value)).ExecuteDeleteAsync(ct);
             removed = await created.ExecuteDeleteAsync(ct);
         }

@@ -15,6 +15,8 @@ public enum SensitiveKind
     PhoneLast4 = 2,
     IdNumber = 3,
     BankAccount = 4,
+    /// <summary>A 4-digit window of a phone: only as a token inside the search text (ADR 0019), no index rows.</summary>
+    PhoneGram4 = 5,
 }
 
 /// <summary>The plaintext sensitive values of one record; stored as one encrypted JSON document.</summary>

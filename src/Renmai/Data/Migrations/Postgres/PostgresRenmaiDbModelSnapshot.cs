@@ -20,6 +20,7 @@ namespace Renmai.Data.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.5")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
@@ -1125,6 +1126,40 @@ namespace Renmai.Data.Migrations.Postgres
                     b.HasIndex("Kind", "Hash");
 
                     b.ToTable("SensitiveIndex", (string)null);
+                });
+
+            modelBuilder.Entity("Renmai.Features.Search.CustomerSearchRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("PhoneGrams")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId")
+                        .IsUnique();
+
+                    b.HasIndex("PhoneGrams");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("PhoneGrams"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PhoneGrams"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex("Text");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Text"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Text"), new[] { "gin_trgm_ops" });
+
+                    b.ToTable("CustomerSearch", (string)null);
                 });
 
             modelBuilder.Entity("Renmai.Features.Settings.AppSetting", b =>

@@ -1118,6 +1118,30 @@ namespace Renmai.Data.Migrations.Sqlite
                     b.ToTable("SensitiveIndex", (string)null);
                 });
 
+            modelBuilder.Entity("Renmai.Features.Search.CustomerSearchRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PhoneGrams")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId")
+                        .IsUnique();
+
+                    b.ToTable("CustomerSearch", (string)null);
+                });
+
             modelBuilder.Entity("Renmai.Features.Settings.AppSetting", b =>
                 {
                     b.Property<string>("Key")

@@ -1,0 +1,207 @@
+using Microsoft.EntityFrameworkCore;
+using Renmai.Data;
+using Renmai.Features.Classification;
+using Renmai.Features.Contacts;
+using Renmai.Features.Customers;
+using Renmai.Features.Privacy;
+using Renmai.Features.Users;
+
+namespace Renmai.Features.Search;
+
+/// <summary>One search result: enough to show in the instant list and to open the customer.</summary>
+public sealed record SearchHit(string Number, string Name, CustomerKind Kind, string? Phone, int Rank);
+
+/// <summary>
+/// Customer search (ADR 0019) for the global search box, <c>GET /api/v1/search</c> and the <c>q</c> of the
+/// customer list. Every query is joined with <see cref="CustomerService.Visible"/>, so a user only ever
+/// finds what their record scope shows. Ranks: 0 a whole field (or a phone, or its last 4 digits),
+/// 1 the start of a field, 2 anywhere inside.
+/// </summary>
+public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, SensitiveStore store)
+{
+    private SensitiveCipher cipher => store.Cipher;
+
+    /// <summary>What a hit needs, read in the ranking query itself (no second round trip).</summary>
+    private sealed record Found(Guid Id, string Number, string Name, CustomerKind Kind, string? SensitiveData);
+
+    public const int MaxLimit = 50;
+
+    /// <summary>The normalised forms a query is looked up as: the text itself and, for mixed text such as
+    /// zhang伟, its pinyin; plus the digits when it looks like (part of) a phone number.</summary>
+    internal sealed record Terms(List<string> Texts, string? PhoneDigits)
+    {
+        public bool IsEmpty => Texts.Count == 0 && PhoneDigits is null;
+    }
+
+    internal static Terms Parse(string? q)
+    {
+        var texts = new List<string>();
+        var n = CustomerSearchRows.Normalize(q);
+        if (n.Length >= 2) texts.Add(n);
+        if (Pinyin.HasHan(n) && n.Any(char.IsAsciiLetter) && Pinyin.Full(n) is { Length: >= 2 } py && !texts.Contains(py)) texts.Add(py);
+        string? digits = null;
+        var raw = Validators.ToHalfWidth(q ?? "").Trim();
+        if (raw.Length > 0 && raw.All(c => char.IsAsciiDigit(c) || c is ' ' or '-' or '+' or '(' or ')'))
+        {
+            digits = SensitiveStore.PhoneDigits(raw);
+            // +86 138…: the app stores Chinese numbers without the country code.
+            if (raw.StartsWith('+') && digits.StartsWith("86", StringComparison.Ordinal) && digits.Length > 11) digits = digits[2..];
+            if (digits.Length < CustomerSearchRows.PhoneGram) digits = null;
+            // 123 or 000123: the customer number KH000123 as a whole field.
+            var plain = new string([.. raw.Where(char.IsAsciiDigit)]);
+            if (plain.Length is > 0 and <= 6 && raw.All(char.IsAsciiDigit)) texts.Add("kh" + plain.PadLeft(6, '0'));
+        }
+        return new Terms(texts, digits);
+    }
+
+    /// <summary>The best <paramref name="limit"/> visible customers for <paramref name="q"/>, best first.</summary>
+    public async Task<List<SearchHit>> SearchAsync(string? q, int limit = 10, CancellationToken ct = default)
+    {
+        var actor = await current.RequireAsync();
+        if (limit is < 1 or > MaxLimit) new ValidationErrors().Also("limit", $"条数应在 1 到 {MaxLimit} 之间").ThrowIfAny();
+        var terms = Parse(q);
+        if (terms.IsEmpty) return [];
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct);
+        var visible = CustomerService.Visible(db.Set<Customer>().AsNoTracking(), actor);
+        var ranked = new List<(Found Hit, int Rank)>();
+        var seen = new HashSet<Guid>();
+        void Add(IEnumerable<Found> hits, int rank)
+        {
+            foreach (var hit in hits)
+                if (ranked.Count < limit && seen.Add(hit.Id)) ranked.Add((hit, rank));
+        }
+
+        List<Found> phoneLater = [];
+        if (terms.PhoneDigits is { } digits)
+        {
+            var (exact, inside) = await PhoneMatchesAsync(db, visible, digits, limit * 2, ct);
+            Add(exact.Select(c => new Found(c.Id, c.Number, c.Name, c.Kind, c.SensitiveData)), 0);
+            phoneLater = [.. inside.Select(c => new Found(c.Id, c.Number, c.Name, c.Kind, c.SensitiveData))];
+        }
+        // Digits only: a whole field or its start (number, credit code), not digits anywhere (far too common;
+        // phone digits anywhere come through the phone grams above).
+        // Each query is a round trip: when the phone grams already gave a full page, only the customer number
+        // (KH000123 for 123) is still worth asking for.
+        var phoneFull = terms.PhoneDigits is not null && ranked.Count + phoneLater.Count >= limit;
+        var maxRank = terms.PhoneDigits is null ? 2 : phoneFull ? 0 : 1;
+        var texts = phoneFull ? terms.Texts.Where(t => t.StartsWith("kh", StringComparison.Ordinal)).ToList() : terms.Texts;
+        for (var rank = 0; rank <= maxRank && ranked.Count < limit; rank++)
+        {
+            foreach (var text in texts)
+            {
+                if (ranked.Count >= limit) break;
+                var rows = Matching(db, [Pattern(db, text, rank)]);
+                Add(await rows.Join(visible, s => s.CustomerId, c => c.Id, (s, c) => new Found(c.Id, c.Number, c.Name, c.Kind, c.SensitiveData))
+                    .Take(limit + seen.Count).ToListAsync(ct), rank);
+            }
+        }
+        Add(phoneLater, 2);
+        return ranked.Select(r =>
+        {
+            // Only the hits shown are decrypted, for their first phone, masked (ADR 0013).
+            var c = new Customer { Id = r.Hit.Id, SensitiveData = r.Hit.SensitiveData };
+            store.Open(c);
+            var phone = c.Phones.FirstOrDefault()?.Number;
+            return new SearchHit(r.Hit.Number, r.Hit.Name, r.Hit.Kind, phone is null ? null : Masking.Phone(phone), r.Rank);
+        }).ToList();
+    }
+
+    /// <summary>
+    /// Narrows a (scoped) customer query to the matches of <paramref name="q"/>: any field containing the
+    /// text (or its pinyin), a phone containing the digits (verified by decrypting), or an exact phone, ID or
+    /// bank number through the blind index. Used by the customer list and its API.
+    /// </summary>
+    internal async Task<IQueryable<Customer>> FilterAsync(RenmaiDb db, IQueryable<Customer> visible, string q, CancellationToken ct)
+    {
+        var terms = Parse(q);
+        var patterns = new List<string>();
+        foreach (var t in terms.Texts)
+        {
+            patterns.Add(Pattern(db, t, terms.PhoneDigits is null ? 2 : 1)); // digits anywhere: through the phone grams only
+            if (t.Length < 3) patterns.Add(Pattern(db, t, 1)); // 2 characters: the grams cover names, the prefix every field
+        }
+        var phoneIds = new List<Guid>();
+        if (terms.PhoneDigits is { } digits)
+        {
+            var (exact, inside) = await PhoneMatchesAsync(db, visible, digits, 1000, ct);
+            phoneIds = [.. exact.Select(c => c.Id), .. inside.Select(c => c.Id)];
+        }
+        var (kinds, hashes) = SensitiveLookup.Hashes(cipher, q);
+        var byHash = db.Set<SensitiveIndexEntry>().Where(x => kinds.Contains(x.Kind) && hashes.Contains(x.Hash)).Select(x => x.CustomerId);
+        if (patterns.Count == 0) return visible.Where(c => phoneIds.Contains(c.Id) || byHash.Contains(c.Id));
+        var matching = Matching(db, patterns).Select(s => s.CustomerId);
+        return visible.Where(c => matching.Contains(c.Id) || phoneIds.Contains(c.Id) || byHash.Contains(c.Id));
+    }
+
+    /// <summary>
+    /// The pattern for one rank: SQLite FTS5 trigram phrases (quoted, so every character is literal), or
+    /// PostgreSQL LIKE patterns. Two-character text has no trigram of its own: "anywhere" then means the
+    /// two-character grams of names and initials (^ab).
+    /// </summary>
+    private static string Pattern(RenmaiDb db, string text, int rank)
+    {
+        var body = rank switch { 0 => "|" + text + "|", 1 => "|" + text, _ => text.Length >= 3 ? text : "^" + text };
+        return db.IsPostgres ? "%" + body.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%" : "\"" + body + "\"";
+    }
+
+    /// <summary>The search rows matching any of the patterns (OR).</summary>
+    private static IQueryable<CustomerSearchRow> Matching(RenmaiDb db, List<string> patterns)
+    {
+        if (!db.IsPostgres)
+        {
+            var match = string.Join(" OR ", patterns);
+            return db.Set<CustomerSearchRow>().FromSqlRaw(
+                "SELECT s.* FROM CustomerSearchFts f JOIN CustomerSearch s ON s.Id = f.rowid WHERE CustomerSearchFts MATCH {0}", match);
+        }
+        IQueryable<CustomerSearchRow>? union = null;
+        foreach (var p in patterns)
+        {
+            var one = db.Set<CustomerSearchRow>().Where(s => EF.Functions.Like(s.Text, p));
+            union = union is null ? one : union.Union(one);
+        }
+        return union!;
+    }
+
+    /// <summary>
+    /// Customers with a phone containing <paramref name="digits"/>: candidates hold every 4-digit gram's blind
+    /// token (all index keys during a rotation), then each is verified on its decrypted phones. Exact: a
+    /// phone equal to the digits, or ending with them when 4 were typed (the last 4).
+    /// </summary>
+    private async Task<(List<Customer> Exact, List<Customer> Inside)> PhoneMatchesAsync(RenmaiDb db, IQueryable<Customer> visible, string digits, int cap,
+        CancellationToken ct)
+    {
+        var grams = Enumerable.Range(0, digits.Length - CustomerSearchRows.PhoneGram + 1)
+            .Select(i => digits.Substring(i, CustomerSearchRows.PhoneGram)).Distinct().ToList();
+        var keyIds = cipher.Keys.IndexKeys.Keys.ToList();
+        var candidates = new List<Guid>();
+        foreach (var keyId in keyIds)
+        {
+            var tokens = grams.Select(g => CustomerSearchRows.PhoneToken(cipher, g, keyId)).ToList();
+            IQueryable<CustomerSearchRow> rows;
+            if (db.IsPostgres)
+            {
+                rows = db.Set<CustomerSearchRow>();
+                foreach (var t in tokens) rows = rows.Where(s => s.PhoneGrams.Contains(t));
+            }
+            else rows = db.Set<CustomerSearchRow>().FromSqlRaw(
+                "SELECT s.* FROM CustomerPhoneFts p JOIN CustomerSearch s ON s.Id = p.rowid WHERE CustomerPhoneFts MATCH {0}",
+                string.Join(" AND ", tokens));
+            candidates.AddRange(await rows.Join(visible, s => s.CustomerId, c => c.Id, (s, c) => c.Id).Take(cap).ToListAsync(ct));
+        }
+        candidates = candidates.Distinct().ToList();
+        if (candidates.Count == 0) return ([], []);
+        var customers = (await db.Set<Customer>().AsNoTracking().Where(c => candidates.Contains(c.Id)).ToListAsync(ct)).ToDictionary(c => c.Id);
+        var phones = customers.Values.ToDictionary(c => c.Id, c => c.Phones.Select(p => SensitiveStore.PhoneDigits(p.Number)).ToList());
+        foreach (var k in await db.Set<Contact>().AsNoTracking().Where(k => candidates.Contains(k.CustomerId)).ToListAsync(ct))
+            if (phones.TryGetValue(k.CustomerId, out var list)) list.AddRange(k.Phones.Select(p => SensitiveStore.PhoneDigits(p.Number)));
+        List<Customer> exact = [], inside = [];
+        foreach (var id in candidates)
+        {
+            if (!phones.TryGetValue(id, out var list)) continue;
+            if (list.Any(p => p == digits || (digits.Length == CustomerSearchRows.PhoneGram && p.EndsWith(digits, StringComparison.Ordinal)))) exact.Add(customers[id]);
+            else if (list.Any(p => p.Contains(digits, StringComparison.Ordinal))) inside.Add(customers[id]);
+        }
+        return (exact, inside);
+    }
+}

@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Renmai.Features.Search;
+using Renmai.Features.Users;
+using Renmai.Tests.Support;
+
+namespace Renmai.Tests.Features.Search;
+
+/// <summary>Search through the API (global search and the customer list's q), once per database.</summary>
+public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
+{
+    protected TestApp App { get; private set; } = null!;
+    private HttpClient _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        App = await TestApp.StartAsync(database);
+        _admin = await App.ClientAsync(Roles.Admin, "admin@example.com");
+    }
+
+    public async Task DisposeAsync() => await App.DisposeAsync();
+
+    private async Task<string> CreateAsync(object body, HttpClient? client = null)
+    {
+        var response = await (client ?? _admin).PostJsonAsync("/api/v1/customers", body);
+        var json = await response.ReadObjectAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToJsonString());
+        return json["number"].S();
+    }
+
+    private static object Person(string name, string phone, string? email = null) =>
+        new { kind = "individual", name, phones = new[] { new { kind = "mobile", number = phone } }, email };
+
+    private async Task<JsonObject> AddContactAsync(string number, string name, string phone)
+    {
+        var r = await _admin.PostJsonAsync($"/api/v1/customers/{number}/contacts",
+            new { name, role = "keyDecisionMaker", phones = new[] { new { kind = "mobile", number = phone } } });
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        return await r.ReadObjectAsync();
+    }
+
+    private async Task<List<(string Number, string Name, int Rank)>> SearchAsync(string q, HttpClient? client = null)
+    {
+        var response = await (client ?? _admin).GetAsync("/api/v1/search?limit=20&q=" + Uri.EscapeDataString(q));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var hits = await response.ReadArrayAsync();
+        return hits.Select(h => (h!["number"].S(), h["name"].S(), h["rank"]!.GetValue<int>())).ToList();
+    }
+
+    private async Task<List<string>> NamesAsync(string q, HttpClient? client = null) => (await SearchAsync(q, client)).Select(h => h.Name).ToList();
+
+    private async Task<int> ListTotalAsync(string q, HttpClient? client = null)
+    {
+        var response = await (client ?? _admin).GetAsync("/api/v1/customers?pageSize=50&q=" + Uri.EscapeDataString(q));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var list = await response.ReadObjectAsync();
+        return list["total"]!.GetValue<int>();
+    }
+
+    [Fact]
+    public async Task Finds_by_two_chinese_characters_pinyin_initials_and_mixed_ranked_exact_prefix_substring()
+    {
+        await CreateAsync(Samples.Company("深圳市张伟贸易有限公司", "批发零售", Samples.Uscc("91440300MA5DC0002")));
+        await CreateAsync(Person("张伟华", "13700002222"));
+        await CreateAsync(Person("张伟", "13900001111"));
+        await CreateAsync(Person("李娜", "13600003333"));
+
+        // Whole field first, then the start of a field, then anywhere.
+        Assert.Equal(["张伟", "张伟华", "深圳市张伟贸易有限公司"], await NamesAsync("张伟"));
+        Assert.Equal([0, 1, 2], (await SearchAsync("张伟")).Select(h => h.Rank));
+        Assert.Equal(["张伟", "张伟华"], (await NamesAsync("zhangwei")).Take(2));
+        Assert.Equal(["张伟", "张伟华", "深圳市张伟贸易有限公司"], await NamesAsync("zw"));
+        Assert.Equal(["深圳市张伟贸易有限公司"], await NamesAsync("szszwmy"));
+        Assert.Equal(["张伟", "张伟华", "深圳市张伟贸易有限公司"], await NamesAsync("zhang伟")); // zhangwei is inside its pinyin too
+        Assert.Equal(["张伟华"], await NamesAsync("伟华"));
+        Assert.Equal(["李娜"], await NamesAsync("LINA"));
+        Assert.Empty(await NamesAsync("张"));   // one character is not a query
+        Assert.Empty(await NamesAsync("王五"));
+
+        // The list's q uses the same index.
+        Assert.Equal(3, await ListTotalAsync("zw"));
+        Assert.Equal(1, await ListTotalAsync("伟华"));
+        Assert.Equal(3, await ListTotalAsync("zhang伟"));
+    }
+
+    [Fact]
+    public async Task Finds_by_contact_name_and_its_surname_reading_email_number_and_phone_fragments()
+    {
+        var number = await CreateAsync(Samples.Company()); // phones 13812345678, 010-88886666; contact@huaxia-tech.cn
+        await AddContactAsync(number, "曾志伟", "13512349876");
+        var other = await CreateAsync(Person("王芳", "15011112222", "wangfang@qq.com"));
+
+        Assert.Equal(["北京华夏科技有限公司"], await NamesAsync("志伟"));
+        Assert.Equal(["北京华夏科技有限公司"], await NamesAsync("zengzhiwei"));
+        Assert.Equal(["北京华夏科技有限公司"], await NamesAsync("zzw"));
+        Assert.Equal(["北京华夏科技有限公司"], await NamesAsync("bjhxkj"));
+        Assert.Equal(["北京华夏科技有限公司"], await NamesAsync("huaxia-tech"));
+        Assert.Equal(["王芳"], await NamesAsync("fang@qq"));
+        Assert.Equal(["王芳"], await NamesAsync(other.ToLowerInvariant()));
+        Assert.Equal(0, (await SearchAsync(other)).Single().Rank);
+
+        // Phones: last 4 (rank 0), any 4+ digits (rank 2), the whole number, a contact's phone, +86.
+        Assert.Equal([("北京华夏科技有限公司", 0)], (await SearchAsync("5678")).Select(h => (h.Name, h.Rank)));
+        Assert.Equal([("北京华夏科技有限公司", 2)], (await SearchAsync("1234")).Select(h => (h.Name, h.Rank)));
+        Assert.Equal(["北京华夏科技有限公司"], await NamesAsync("13812345678"));
+        Assert.Equal(["北京华夏科技有限公司"], await NamesAsync("+86 138 1234 5678"));
+        Assert.Equal(["北京华夏科技有限公司"], await NamesAsync("23498"));
+        Assert.Equal(["北京华夏科技有限公司"], await NamesAsync("8888"));
+        Assert.Equal(["王芳"], await NamesAsync("1111222"));
+        Assert.Empty(await NamesAsync("13812349999")); // every gram exists somewhere, the number does not
+        Assert.Equal(1, await ListTotalAsync("5678"));
+        Assert.Equal(1, await ListTotalAsync("34987"));
+    }
+
+    [Fact]
+    public async Task A_rep_cannot_find_another_reps_customer()
+    {
+        var repA = await App.ClientAsync(Roles.Rep, "rep-a@example.com");
+        var repB = await App.ClientAsync(Roles.Rep, "rep-b@example.com");
+        var number = await CreateAsync(Person("秦岭雪", "13344445555"), repA);
+
+        foreach (var q in new[] { "秦岭", "qinlingxue", "qlx", "5555", "13344445555", number })
+        {
+            Assert.Equal(["秦岭雪"], await NamesAsync(q, repA));
+            Assert.Empty(await NamesAsync(q, repB));
+            Assert.Equal(0, await ListTotalAsync(q, repB));
+            Assert.Equal(1, await ListTotalAsync(q, repA));
+        }
+        var limit = await repB.GetAsync("/api/v1/search?q=qlx&limit=500");
+        Assert.Equal(HttpStatusCode.BadRequest, limit.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_index_follows_edits_contacts_deletion_restore_and_erasure()
+    {
+        var number = await CreateAsync(Person("赵敏", "13922223333"));
+        Assert.Equal(["赵敏"], await NamesAsync("zm"));
+
+        var patched = await _admin.PatchJsonAsync($"/api/v1/customers/{number}", new { name = "单小敏", phones = new[] { new { kind = "mobile", number = "13966667777" } } }, "\"1\"");
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Empty(await NamesAsync("赵敏"));
+        Assert.Empty(await NamesAsync("3333"));
+        Assert.Equal(["单小敏"], await NamesAsync("shanxiaomin")); // surname reading
+        Assert.Equal(["单小敏"], await NamesAsync("7777"));
+
+        var contact = await AddContactAsync(number, "解晓东", "18611112222");
+        Assert.Equal(["单小敏"], await NamesAsync("xiexiaodong"));
+        Assert.Equal(["单小敏"], await NamesAsync("2222"));
+        var id = contact["id"].S();
+        var put = await _admin.PutAsJsonAsync($"/api/v1/customers/{number}/contacts/{id}",
+            new { name = "解放", role = "keyDecisionMaker", version = contact["version"]!.GetValue<int>(), phones = new[] { new { kind = "mobile", number = "18633334444" } } });
+        Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        Assert.Empty(await NamesAsync("晓东"));
+        Assert.Empty(await NamesAsync("18611112222"));
+        Assert.Equal(["单小敏"], await NamesAsync("4444"));
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/v1/customers/{number}/contacts/{id}")).StatusCode);
+        Assert.Empty(await NamesAsync("解放"));
+        Assert.Empty(await NamesAsync("4444"));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/v1/customers/{number}")).StatusCode);
+        Assert.Empty(await NamesAsync("单小敏"));
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync($"/api/v1/customers/{number}/restore", null)).StatusCode);
+        Assert.Equal(["单小敏"], await NamesAsync("单小敏"));
+
+        var erase = await _admin.PostJsonAsync($"/api/v1/customers/{number}/erase", new { confirmation = number });
+        Assert.True(erase.IsSuccessStatusCode, await erase.Content.ReadAsStringAsync());
+        Assert.Empty(await NamesAsync("单小敏"));
+        Assert.Empty(await NamesAsync("sxm"));
+        Assert.Empty(await NamesAsync("7777"));
+    }
+
+    [Fact]
+    public async Task No_phone_number_or_digit_fragment_of_one_is_stored_in_the_search_tables()
+    {
+        var number = await CreateAsync(Samples.Company());
+        await AddContactAsync(number, "曾志伟", "13512349876");
+        string[] phones = ["13812345678", "01088886666", "13512349876"];
+        // Fragments that the customer number or the credit code (not phones) also contain are no evidence.
+        var allowed = new[] { number.ToLowerInvariant(), Samples.Uscc().ToLowerInvariant() };
+        var fragments = phones.SelectMany(p => Enumerable.Range(0, p.Length - 3).Select(i => p.Substring(i, 4)))
+            .Where(f => !allowed.Any(a => a.Contains(f, StringComparison.Ordinal))).Distinct().ToList();
+        Assert.True(fragments.Count > 15);
+
+        var texts = await App.WithDbAsync(db => db.Set<CustomerSearchRow>().Select(r => r.Text + " " + r.PhoneGrams).ToListAsync());
+        Assert.NotEmpty(texts);
+        foreach (var text in texts)
+            foreach (var f in fragments) Assert.DoesNotContain(f, text, StringComparison.Ordinal);
+
+        if (database == TestDatabase.Sqlite)
+        {
+            // The FTS5 index itself: every term (trigram) it holds, listed through fts5vocab.
+            var terms = await App.WithDbAsync(async db =>
+            {
+                await db.Database.OpenConnectionAsync();
+                await db.Database.ExecuteSqlRawAsync("CREATE VIRTUAL TABLE IF NOT EXISTS temp.SearchTerms USING fts5vocab(main, 'CustomerSearchFts', 'row');");
+                return await db.Database.SqlQueryRaw<string>("SELECT term AS Value FROM temp.SearchTerms").ToListAsync();
+            });
+            Assert.NotEmpty(terms);
+            // A digit trigram of a phone may be there only when the customer number or credit code has it too.
+            var digitTerms = terms.Where(t => t.Any(char.IsAsciiDigit)).ToList();
+            foreach (var p in phones)
+                for (var i = 0; i + 3 <= p.Length; i++)
+                {
+                    var tri = p.Substring(i, 3);
+                    if (!allowed.Any(a => a.Contains(tri, StringComparison.Ordinal))) Assert.DoesNotContain(tri, digitTerms);
+                }
+            var phoneTerms = await App.WithDbAsync(async db =>
+            {
+                await db.Database.OpenConnectionAsync();
+                await db.Database.ExecuteSqlRawAsync("CREATE VIRTUAL TABLE IF NOT EXISTS temp.PhoneTerms USING fts5vocab(main, 'CustomerPhoneFts', 'row');");
+                return await db.Database.SqlQueryRaw<string>("SELECT term AS Value FROM temp.PhoneTerms").ToListAsync();
+            });
+            Assert.True(phoneTerms.Count >= fragments.Count);
+            Assert.All(phoneTerms, t => Assert.DoesNotContain(t, c => char.IsAsciiDigit(c)));
+        }
+        Assert.Equal(["北京华夏科技有限公司"], await NamesAsync("9876")); // and still found by it
+    }
+}
+
+public sealed class SearchTestsOnSqlite() : SearchTests(TestDatabase.Sqlite);
+
+public sealed class SearchTestsOnPostgres() : SearchTests(TestDatabase.Postgres);
