@@ -7,14 +7,15 @@ using Renmai.Bench;
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Renmai.Bench list|export [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
+    Console.Error.WriteLine("usage: Renmai.Bench list|export|dedup [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
     return 2;
 }
 return options.Workload switch
 {
     "list" => await ListWorkload.RunAsync(options),
     "export" => await ExportWorkload.RunAsync(options),
-    _ => Fail($"unknown workload '{options.Workload}' (known: list, export)"),
+    "dedup" => await DedupWorkload.RunAsync(options),
+    _ => Fail($"unknown workload '{options.Workload}' (known: list, export, dedup)"),
 };
 
 static int Fail(string message)

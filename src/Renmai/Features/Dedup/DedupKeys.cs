@@ -87,7 +87,8 @@ public static partial class DedupKeys
     }
 
     /// <summary>The full pinyin of a normalised person name (张伟 and 章伟 both zhangwei), or null without pinyin data.</summary>
-    public static string? NamePinyin(string normalizedName) => null;
+    public static string? NamePinyin(string normalizedName) =>
+        Search.Pinyin.HasHan(normalizedName) && Search.Pinyin.NameFull(normalizedName) is { Length: >= 2 } p ? p : null;
 
     /// <summary>Letters and digits only (CJK included): drops spaces, punctuation, dots, dashes.</summary>
     private static string Letters(string s)
