@@ -39,6 +39,11 @@ public sealed class DedupKeysTests
         Assert.Equal("阿依古丽买买提", DedupKeys.PersonName("阿依古丽·买买提"));
         Assert.Null(DedupKeys.CompanyName("  "));
         Assert.Null(DedupKeys.PersonName("张"));
+        Assert.Equal(DedupKeys.CompanyKey("北京华夏科技有限公司", null), DedupKeys.CompanyKey("华夏科技（北京）有限公司", "上海市"));
+        Assert.Equal(DedupKeys.CompanyKey("北京华夏科技有限公司", null), DedupKeys.CompanyKey("华夏科技有限责任公司", "北京市"));
+        Assert.NotEqual(DedupKeys.CompanyKey("北京华夏科技有限公司", null), DedupKeys.CompanyKey("上海华夏科技有限公司", null));
+        Assert.Null(DedupKeys.PersonalEmail("info@huaxia.cn"));
+        Assert.Equal("zhang.wei@huaxia.cn", DedupKeys.PersonalEmail("Zhang.Wei@huaxia.cn"));
         Assert.Equal(DedupKeys.NamePinyin("张伟"), DedupKeys.NamePinyin("章伟"));
         Assert.NotEqual(DedupKeys.NamePinyin("张伟"), DedupKeys.NamePinyin("张薇薇"));
     }
@@ -98,8 +103,8 @@ public abstract class DedupTests(TestDatabase database) : IAsyncLifetime
         var d = await CreateAsync(Zhang, Company("浦江机械设备厂", phone: "138 1234 5678"));
         var e = await CreateAsync(Zhang, Company("杭州西湖茶业有限公司", uscc: Samples.Uscc()));
         var f = await CreateAsync(Zhang, Company("西湖龙井茶叶合作社", uscc: Samples.Uscc()));
-        var g = await CreateAsync(Zhang, Company("苏州园林设计有限公司", email: "Info@YuanLin.cn"));
-        var h = await CreateAsync(Zhang, Company("园林景观工程部", email: "info@yuanlin.cn"));
+        var g = await CreateAsync(Zhang, Company("苏州园林设计有限公司", email: "Lin.Hua@YuanLin.cn"));
+        var h = await CreateAsync(Zhang, Company("园林景观工程部", email: "lin.hua@yuanlin.cn"));
         var i = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "欧阳建国", BirthDate = new DateOnly(1980, 5, 4) });
         var j = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "欧阳 建国", BirthDate = new DateOnly(1980, 5, 4) });
         var k = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "张伟", BirthDate = new DateOnly(1979, 3, 8) });
@@ -142,7 +147,7 @@ public abstract class DedupTests(TestDatabase database) : IAsyncLifetime
         var own = await CreateAsync(Zhang, Company("上海浦江机电有限公司", phone: "13812345678"));
         await CreateAsync(Li, Company("浦江机电（上海）有限公司", phone: "13812345678"));
         var team1 = await CreateAsync(Zhang, Company("北京华夏科技有限公司"));
-        var team2 = await CreateAsync(Zhang, Company("华夏科技有限责任公司"));
+        var team2 = await CreateAsync(Zhang, Company("华夏科技（北京）有限责任公司"));
         await As(Admin, s => s.ScanAsync());
         Assert.Equal(2, (await GroupsAsync(Admin)).Count);
         // The manager leads 张伟 only: the 浦江 group includes 李娜's customer, so it stays hidden.
