@@ -40,7 +40,8 @@ internal static class BenchSetup
     }
 
     /// <summary>Users (an admin, nine reps owning the customers), the demo customers, an admin API token — through the app's own services.</summary>
-    public static async Task<BenchData> PrepareAsync(BenchOptions o, string folder, bool reuse)
+    /// <param name="afterFill">Runs inside the same host when customers were just generated (e.g. to plant rows).</param>
+    public static async Task<BenchData> PrepareAsync(BenchOptions o, string folder, bool reuse, Func<IServiceProvider, Task>? afterFill = null)
     {
         string token;
         double? fillSeconds = null;
@@ -63,6 +64,7 @@ internal static class BenchSetup
             {
                 var watch = Stopwatch.StartNew();
                 await DemoData.FillAsync(host.Services, o.Rows, o.Seed, Console.Out, CancellationToken.None);
+                if (afterFill is not null) await afterFill(host.Services);
                 fillSeconds = watch.Elapsed.TotalSeconds;
             }
             token = (await users.CreateTokenAsync(AdminEmail, "bench")).Secret;

@@ -7,7 +7,7 @@ using Renmai.Bench;
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Renmai.Bench list|import|export|search [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
+    Console.Error.WriteLine("usage: Renmai.Bench list|import|export|search|dedup [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
     return 2;
 }
 return options.Workload switch
@@ -16,7 +16,8 @@ return options.Workload switch
     "export" => await ExportWorkload.RunAsync(options),
     "import" => await ImportWorkload.RunAsync(options),
     "search" => await SearchWorkload.RunAsync(options),
-    _ => Fail($"unknown workload '{options.Workload}' (known: list, import, export, search)"),
+    "dedup" => await DedupWorkload.RunAsync(options),
+    _ => Fail($"unknown workload '{options.Workload}' (known: list, import, export, search, dedup)"),
 };
 
 static int Fail(string message)

@@ -78,6 +78,31 @@ public static partial class DedupKeys
         return s.Length >= 2 ? s : null;
     }
 
+    // Role addresses are shared by unrelated records of one organisation and by template data: not a duplicate signal alone.
+    private static readonly HashSet<string> RoleMailboxes =
+        ["info", "sales", "service", "contact", "hr", "admin", "market", "office", "support", "kefu", "job", "jobs", "marketing", "hello"];
+
+    /// <summary>An e-mail worth comparing: not a role address such as info@ or sales@ (those are kept out of the scan).</summary>
+    public static string? PersonalEmail(string? email) =>
+        Email(email) is { } e && !RoleMailboxes.Contains(e[..e.IndexOf('@', StringComparison.Ordinal)]) ? e : null;
+
+    /// <summary>
+    /// The company key of the scan: the name's core plus its place — the region the name carries (北京…, …（北京）)
+    /// or else the customer's city — so 北京华夏科技 matches 华夏科技（北京）but not 上海华夏科技.
+    /// </summary>
+    public static string? CompanyKey(string? name, string? city)
+    {
+        if (CompanyName(name) is not { } core) return null;
+        var s = Validators.ToHalfWidth(name!).Trim();
+        var region = Regions.FirstOrDefault(r => s.StartsWith(r, StringComparison.Ordinal))
+            ?? Bracketed().Matches(s).Select(m => m.Value[1..^1]).FirstOrDefault(v => Regions.Any(r => v.StartsWith(r, StringComparison.Ordinal)))
+            ?? city;
+        return core + "|" + Place(region);
+    }
+
+    private static string Place(string? region) =>
+        string.IsNullOrWhiteSpace(region) ? "" : region.Trim().TrimEnd('市', '省').Replace("自治区", "", StringComparison.Ordinal);
+
     /// <summary>A person's name: full-width folded, no spaces or middle dots, lower-case (for Latin names).</summary>
     public static string? PersonName(string? name)
     {
@@ -87,7 +112,8 @@ public static partial class DedupKeys
     }
 
     /// <summary>The full pinyin of a normalised person name (张伟 and 章伟 both zhangwei), or null without pinyin data.</summary>
-    public static string? NamePinyin(string normalizedName) => null;
+    public static string? NamePinyin(string normalizedName) =>
+        Search.Pinyin.HasHan(normalizedName) && Search.Pinyin.NameFull(normalizedName) is { Length: >= 2 } p ? p : null;
 
     /// <summary>Letters and digits only (CJK included): drops spaces, punctuation, dots, dashes.</summary>
     private static string Letters(string s)

@@ -88,16 +88,16 @@ public sealed class DedupService(IDbContextFactory<RenmaiDb> dbs, CurrentActor c
             [DuplicateRule.Pinyin] = [],
         };
         var rows = db.Set<Customer>().AsNoTracking()
-            .Select(c => new { c.Id, c.Kind, c.Name, c.Email, c.Uscc, c.BirthDate }).AsAsyncEnumerable();
+            .Select(c => new { c.Id, c.Kind, c.Name, c.Email, c.Uscc, c.BirthDate, c.City }).AsAsyncEnumerable();
         await foreach (var c in rows.WithCancellation(ct))
         {
             var i = ids.Count;
             ids.Add(c.Id);
-            if (DedupKeys.Email(c.Email) is { } e) keys[DuplicateRule.Email].Add((Hash(e), i));
+            if (DedupKeys.PersonalEmail(c.Email) is { } e) keys[DuplicateRule.Email].Add((Hash(e), i));
             if (DedupKeys.Uscc(c.Uscc) is { } u) keys[DuplicateRule.Uscc].Add((Hash(u), i));
             if (c.Kind == CustomerKind.Company)
             {
-                if (DedupKeys.CompanyName(c.Name) is { } n) keys[DuplicateRule.CompanyName].Add((Hash(n), i));
+                if (DedupKeys.CompanyKey(c.Name, c.City) is { } n) keys[DuplicateRule.CompanyName].Add((Hash(n), i));
             }
             else if (c.BirthDate is { } born && DedupKeys.PersonName(c.Name) is { } person)
             {

@@ -39,6 +39,13 @@ public sealed class DedupKeysTests
         Assert.Equal("阿依古丽买买提", DedupKeys.PersonName("阿依古丽·买买提"));
         Assert.Null(DedupKeys.CompanyName("  "));
         Assert.Null(DedupKeys.PersonName("张"));
+        Assert.Equal(DedupKeys.CompanyKey("北京华夏科技有限公司", null), DedupKeys.CompanyKey("华夏科技（北京）有限公司", "上海市"));
+        Assert.Equal(DedupKeys.CompanyKey("北京华夏科技有限公司", null), DedupKeys.CompanyKey("华夏科技有限责任公司", "北京市"));
+        Assert.NotEqual(DedupKeys.CompanyKey("北京华夏科技有限公司", null), DedupKeys.CompanyKey("上海华夏科技有限公司", null));
+        Assert.Null(DedupKeys.PersonalEmail("info@huaxia.cn"));
+        Assert.Equal("zhang.wei@huaxia.cn", DedupKeys.PersonalEmail("Zhang.Wei@huaxia.cn"));
+        Assert.Equal(DedupKeys.NamePinyin("张伟"), DedupKeys.NamePinyin("章伟"));
+        Assert.NotEqual(DedupKeys.NamePinyin("张伟"), DedupKeys.NamePinyin("张薇薇"));
     }
 
     [Fact]
@@ -96,24 +103,27 @@ public abstract class DedupTests(TestDatabase database) : IAsyncLifetime
         var d = await CreateAsync(Zhang, Company("浦江机械设备厂", phone: "138 1234 5678"));
         var e = await CreateAsync(Zhang, Company("杭州西湖茶业有限公司", uscc: Samples.Uscc()));
         var f = await CreateAsync(Zhang, Company("西湖龙井茶叶合作社", uscc: Samples.Uscc()));
-        var g = await CreateAsync(Zhang, Company("苏州园林设计有限公司", email: "Info@YuanLin.cn"));
-        var h = await CreateAsync(Zhang, Company("园林景观工程部", email: "info@yuanlin.cn"));
+        var g = await CreateAsync(Zhang, Company("苏州园林设计有限公司", email: "Lin.Hua@YuanLin.cn"));
+        var h = await CreateAsync(Zhang, Company("园林景观工程部", email: "lin.hua@yuanlin.cn"));
         var i = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "欧阳建国", BirthDate = new DateOnly(1980, 5, 4) });
         var j = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "欧阳 建国", BirthDate = new DateOnly(1980, 5, 4) });
+        var k = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "张伟", BirthDate = new DateOnly(1979, 3, 8) });
+        var l = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "章伟", BirthDate = new DateOnly(1979, 3, 8) });
         // Alike but not duplicates: same person name, different birthday; different companies.
         await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "欧阳建国", BirthDate = new DateOnly(1991, 1, 2) });
         await CreateAsync(Zhang, Company("广州白云电器有限公司", phone: "13900001111"));
         await CreateAsync(Zhang, Company("成都天府软件有限公司", email: "sales@tianfu.cn"));
 
         var result = await As(Admin, s => s.ScanAsync());
-        Assert.Equal(5, result.Groups);
-        Assert.Equal(10, result.InGroups);
+        Assert.Equal(6, result.Groups);
+        Assert.Equal(12, result.InGroups);
         var groups = await GroupsAsync(Admin);
-        Assert.Equal(5, groups.Count);
+        Assert.Equal(6, groups.Count);
         var expected = new[]
         {
             (new[] { a, b }, DuplicateRule.CompanyName), (new[] { c, d }, DuplicateRule.Phone), (new[] { e, f }, DuplicateRule.Uscc),
-            (new[] { g, h }, DuplicateRule.Email), (new[] { i, j }, DuplicateRule.PersonName),
+            (new[] { g, h }, DuplicateRule.Email), (new[] { i, j }, DuplicateRule.PersonName | DuplicateRule.Pinyin),
+            (new[] { k, l }, DuplicateRule.Pinyin),
         };
         foreach (var (pair, rule) in expected)
         {
@@ -127,8 +137,8 @@ public abstract class DedupTests(TestDatabase database) : IAsyncLifetime
         Assert.Contains(groups.SelectMany(x => x.Members), m => m.Phones.Any(p => p.Number == "138****5678"));
 
         // A second scan gives the same groups (replaces, does not add).
-        Assert.Equal(5, (await As(Admin, s => s.ScanAsync())).Groups);
-        Assert.Equal(5, (await GroupsAsync(Admin)).Count);
+        Assert.Equal(6, (await As(Admin, s => s.ScanAsync())).Groups);
+        Assert.Equal(6, (await GroupsAsync(Admin)).Count);
     }
 
     [Fact]
@@ -137,7 +147,7 @@ public abstract class DedupTests(TestDatabase database) : IAsyncLifetime
         var own = await CreateAsync(Zhang, Company("上海浦江机电有限公司", phone: "13812345678"));
         await CreateAsync(Li, Company("浦江机电（上海）有限公司", phone: "13812345678"));
         var team1 = await CreateAsync(Zhang, Company("北京华夏科技有限公司"));
-        var team2 = await CreateAsync(Zhang, Company("华夏科技有限责任公司"));
+        var team2 = await CreateAsync(Zhang, Company("华夏科技（北京）有限责任公司"));
         await As(Admin, s => s.ScanAsync());
         Assert.Equal(2, (await GroupsAsync(Admin)).Count);
         // The manager leads 张伟 only: the 浦江 group includes 李娜's customer, so it stays hidden.
