@@ -77,7 +77,7 @@ internal static class DedupWorkload
         var sb = new StringBuilder();
         sb.AppendLine("# Benchmark `dedup`").AppendLine();
         sb.AppendLine(ci, $"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        sb.AppendLine(ci, $"- Machine: {Machine.Describe()} (shared with other helpers' builds and tests)");
+        sb.AppendLine(ci, $"- Machine: {Machine.Describe()} (compare the ratios: the machine may be shared)");
         sb.AppendLine(ci, $"- Commit: {Machine.Commit(Machine.RepoRoot())}");
         sb.AppendLine(ci, $"- Command: `dotnet run -c Release --project bench/Renmai.Bench -- dedup --rows {o.Rows}`");
         sb.AppendLine(ci, $"- Data: {o.Rows:N0} demo customers (seed {o.Seed}, generated in {fillSeconds:F1} s) + {truth.Count:N0} planted duplicates " +

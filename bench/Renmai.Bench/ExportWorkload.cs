@@ -130,7 +130,7 @@ internal static class ExportWorkload
         var sb = new StringBuilder();
         sb.AppendLine("# Benchmark `export`").AppendLine();
         sb.AppendLine(ci, $"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        sb.AppendLine(ci, $"- Machine: {Machine.Describe()} (shared with other helpers' builds and tests: compare the ratios)");
+        sb.AppendLine(ci, $"- Machine: {Machine.Describe()} (compare the ratios: the machine may be shared)");
         sb.AppendLine(ci, $"- Commit: {Machine.Commit(Machine.RepoRoot())}");
         sb.AppendLine(ci, $"- Command: `dotnet run -c Release --project bench/Renmai.Bench -- export --rows {o.Rows}`");
         sb.AppendLine(ci, $"- Data: {rows:N0} demo customers on SQLite (seed {o.Seed}){(fillSeconds is { } f ? $", generated in {f:F1} s" : ", reused")}");
