@@ -114,7 +114,10 @@ public static class Validators
     public static string? CheckEmail(string value)
     {
         var v = value.Trim();
-        if (v.Length > 254 || !MailAddress.TryCreate(v, out var address) || address.Address != v || !v.Contains('.', StringComparison.Ordinal))
+        // The explicit encoding matters: without it MailAddress looks up "utf-8" by name, which goes through the
+        // code-page provider (registered for GBK files) and its lock — a sixth of an import's CPU on two cores.
+        if (v.Length > 254 || !MailAddress.TryCreate(v, null, System.Text.Encoding.UTF8, out var address) || address.Address != v
+            || !v.Contains('.', StringComparison.Ordinal))
             return $"“{value}”不是有效的电子邮箱地址";
         return null;
     }
