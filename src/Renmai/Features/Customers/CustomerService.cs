@@ -175,7 +175,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
     {
         var actor = await current.RequireAsync();
         await using var db = await dbs.CreateDbContextAsync(ct);
-        return await Dedup.DuplicateFinder.FindAsync(db, Visible(db.Set<Customer>().AsNoTracking(), actor), form, cipher, null, ct);
+        return await Dedup.DuplicateFinder.FindAsync(db, Visible(db.Set<Customer>().AsNoTracking(), actor), form, cipher, search, null, ct);
     }
 
     private static List<string> SensitiveKeys(IEnumerable<CustomFieldDefinition> defs) =>
@@ -234,7 +234,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             var created = CustomerForm.From(customer).Mask(privacy);
-            created.Duplicates = await Dedup.DuplicateFinder.FindAsync(db, Visible(db.Set<Customer>().AsNoTracking(), actor), form, cipher, customer.Id, ct);
+            created.Duplicates = await Dedup.DuplicateFinder.FindAsync(db, Visible(db.Set<Customer>().AsNoTracking(), actor), form, cipher, search, customer.Id, ct);
             return created;
         });
     }

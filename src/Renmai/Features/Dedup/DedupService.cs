@@ -466,7 +466,7 @@ public sealed record DuplicateHint(string Number, string Name, string Reasons);
 public static class DuplicateFinder
 {
     public static async Task<List<DuplicateHint>> FindAsync(RenmaiDb db, IQueryable<Customer> visible, CustomerForm form, SensitiveCipher cipher,
-        Guid? except, CancellationToken ct)
+        Search.SearchService search, Guid? except, CancellationToken ct)
     {
         var reasons = new Dictionary<Guid, (string Number, string Name, DuplicateRule Rules)>();
         void Add(IEnumerable<(Guid Id, string Number, string Name)> found, DuplicateRule rule)
@@ -498,8 +498,9 @@ public static class DuplicateFinder
         if (DedupKeys.Uscc(form.Uscc) is { } uscc) Add(await Read(visible.Where(c => c.Uscc == uscc), ct), DuplicateRule.Uscc);
         if (form.Kind == CustomerKind.Company && DedupKeys.CompanyName(form.Name) is { } core)
         {
-            // The core (华夏科技) is in every variant of the name; the exact comparison runs on the few candidates.
-            var candidates = await visible.Where(c => c.Kind == CustomerKind.Company && c.Name.Contains(core))
+            // The core (华夏科技) is in every variant of the name: the search index finds the candidates (a LIKE
+            // would read every customer on each create), the exact comparison runs on those few.
+            var candidates = await (await search.FilterAsync(db, visible, core, ct)).Where(c => c.Kind == CustomerKind.Company)
                 .Select(c => new { c.Id, c.Number, c.Name }).Take(200).ToListAsync(ct);
             Add(candidates.Where(c => DedupKeys.CompanyName(c.Name) == core).Select(c => (c.Id, c.Number, c.Name)), DuplicateRule.CompanyName);
         }

@@ -48,8 +48,7 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
             if (raw.StartsWith('+') && digits.StartsWith("86", StringComparison.Ordinal) && digits.Length > 11) digits = digits[2..];
             if (digits.Length < CustomerSearchRows.PhoneGram) digits = null;
             // 123 or 000123: the customer number KH000123 as a whole field.
-            var plain = new string([.. raw.Where(char.IsAsciiDigit)]);
-            if (plain.Length is > 0 and <= 6 && raw.All(char.IsAsciiDigit)) texts.Add("kh" + plain.PadLeft(6, '0'));
+            if (raw.Length <= 6 && raw.All(char.IsAsciiDigit)) texts.Add(CustomerNumbers.Format(long.Parse(raw, System.Globalization.CultureInfo.InvariantCulture)).ToLowerInvariant());
         }
         return new Terms(texts, digits);
     }
