@@ -49,6 +49,18 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
         return hits.Select(h => (h!["number"].S(), h["name"].S(), h["rank"]!.GetValue<int>())).ToList();
     }
 
+    [Fact]
+    public async Task Start_up_backfill_indexes_customers_without_a_search_row_and_is_a_no_op_otherwise()
+    {
+        await CreateAsync(Person("欧阳明月", "13812345678"));
+        Assert.Equal(0, await Renmai.Features.Search.CustomerSearchRows.BackfillAsync(App.Services));
+        // A customer whose row is missing (written before the index existed) is found again after the backfill.
+        await App.WithDbAsync(db => db.Set<Renmai.Features.Search.CustomerSearchRow>().ExecuteDeleteAsync());
+        Assert.Empty(await NamesAsync("oymy"));
+        Assert.Equal(1, await Renmai.Features.Search.CustomerSearchRows.BackfillAsync(App.Services));
+        Assert.Equal(["欧阳明月"], await NamesAsync("oymy"));
+    }
+
     private async Task<List<string>> NamesAsync(string q, HttpClient? client = null) => (await SearchAsync(q, client)).Select(h => h.Name).ToList();
 
     private async Task<int> ListTotalAsync(string q, HttpClient? client = null)
