@@ -39,6 +39,7 @@ internal static class ImportWorkload
             Console.WriteLine($"files written in {watch.Elapsed.TotalSeconds:F1} s: csv {new FileInfo(csv).Length / 1048576.0:F0} MB, xlsx {new FileInfo(xlsx).Length / 1048576.0:F0} MB");
             foreach (var file in new[] { csv, xlsx })
             {
+                if (o.OnlyFile is { } only && !file.EndsWith("." + only, StringComparison.Ordinal)) continue;
                 var name = Path.GetExtension(file)[1..];
                 phases.Add(Measure(name, "parse only", () => ParseOnly(file)));
                 if (name == "csv") phases.Add(Measure(name, "parse + raw prepared insert (bare table)", () => RawInsert(file, Path.Combine(dir, "bare.db"))));

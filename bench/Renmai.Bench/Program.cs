@@ -7,7 +7,7 @@ using Renmai.Bench;
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Renmai.Bench list|import|export|search|dedup [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline]");
+    Console.Error.WriteLine("usage: Renmai.Bench list|import|export|search|dedup [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline] [--only csv|xlsx]");
     return 2;
 }
 return options.Workload switch
@@ -41,6 +41,8 @@ namespace Renmai.Bench
         public bool Keep { get; private set; }
         /// <summary>list: also measure the list page on the same rows with phones stored unencrypted (the cost of encryption).</summary>
         public bool PlainBaseline { get; private set; }
+        /// <summary>import: only this file type (csv or xlsx), e.g. for a profile.</summary>
+        public string? OnlyFile { get; private set; }
 
         public static BenchOptions? Parse(string[] args)
         {
@@ -60,6 +62,7 @@ namespace Renmai.Bench
                     case "--data": o.DataFolder = Next(); break;
                     case "--keep": o.Keep = true; break;
                     case "--plain-baseline": o.PlainBaseline = true; break;
+                    case "--only": o.OnlyFile = Next(); break;
                     default: return null;
                 }
             }

@@ -18,14 +18,18 @@ namespace Renmai.Data;
 /// </summary>
 public sealed class BulkTable
 {
-    private BulkTable(string table, IReadOnlyList<BulkColumn> columns)
+    private BulkTable(string table, IReadOnlyList<BulkColumn> columns, bool isVirtual = false)
     {
         Table = table;
         Columns = columns;
+        IsVirtual = isVirtual;
     }
 
     public string Table { get; }
     public IReadOnlyList<BulkColumn> Columns { get; }
+    /// <summary>A virtual table (FTS5): SQLite gathers a multi-row VALUES for it into a temporary table first,
+    /// so its rows go one per statement (three times faster, measured).</summary>
+    public bool IsVirtual { get; }
 
     public static BulkTable For<T>(RenmaiDb db) => For(db, typeof(T));
 
@@ -45,6 +49,13 @@ public sealed class BulkTable
         return new BulkTable(table, columns);
     }
 
+    /// <summary>
+    /// A table outside the EF model (an FTS5 virtual table on SQLite): rows are built by the caller as
+    /// provider values in the order of <paramref name="columns"/>.
+    /// </summary>
+    public static BulkTable Raw(string table, params string[] columns) =>
+        new(table, [.. columns.Select(c => new BulkColumn(c, null, null, null, true, default))], isVirtual: true);
+
     /// <summary>Reads one entity into its provider values (the values EF would bind as parameters).</summary>
     public object?[] ToRow(object entity)
     {
@@ -52,7 +63,7 @@ public sealed class BulkTable
         for (var i = 0; i < row.Length; i++)
         {
             var c = Columns[i];
-            var v = c.Getter.GetClrValue(entity);
+            var v = (c.Getter ?? throw new InvalidOperationException($"{Table} is a raw table: build its rows directly.")).GetClrValue(entity);
             if (v is not null && c.Converter is not null) v = c.Converter.ConvertToProvider(v);
             if (v is null && !c.Nullable) throw new InvalidOperationException($"{Table}.{c.Name} is required but null.");
             row[i] = v;
@@ -85,7 +96,8 @@ public sealed class BulkTable
     }
 }
 
-public sealed record BulkColumn(string Name, IClrPropertyGetter Getter, ValueConverter? Converter, RelationalTypeMapping Mapping,
+/// <summary>A column; <see cref="Getter"/> and <see cref="Mapping"/> are null for <see cref="BulkTable.Raw"/> tables.</summary>
+public sealed record BulkColumn(string Name, IClrPropertyGetter? Getter, ValueConverter? Converter, RelationalTypeMapping? Mapping,
     bool Nullable, NpgsqlDbType PostgresType);
 
 /// <summary>A slice of rows to write: parent rows first, then the rows that reference them.</summary>
@@ -108,8 +120,12 @@ public static class BulkWriter
     /// <param name="tables">The tables the batches write, parents first; progress counts rows of the first.</param>
     /// <param name="expectedRows">About how many rows of the first table will come (decides SQLite's index strategy).</param>
     /// <param name="chunkRows">Rows of the first table per transaction.</param>
+    /// <param name="sqliteSuspendedTriggers">SQLite triggers that do not fire for these rows because the batches
+    /// already carry what they would write (e.g. the FTS rows of a search row: row-by-row trigger inserts into
+    /// FTS5 cost three times a direct insert).</param>
     public static async Task<long> WriteAsync(RenmaiDb db, IReadOnlyList<BulkTable> tables, IAsyncEnumerable<BulkBatch> batches,
-        long expectedRows, int chunkRows, Action<long>? progress, Action<string>? log, CancellationToken ct)
+        long expectedRows, int chunkRows, Action<long>? progress, Action<string>? log, CancellationToken ct,
+        IReadOnlyCollection<string>? sqliteSuspendedTriggers = null)
     {
         var progressTable = tables[0];
         await db.Database.OpenConnectionAsync(ct);
@@ -117,7 +133,8 @@ public static class BulkWriter
         {
             return db.IsPostgres
                 ? await WritePostgresAsync((NpgsqlConnection)db.Database.GetDbConnection(), batches, progressTable, chunkRows, progress, ct)
-                : await WriteSqliteAsync((SqliteConnection)db.Database.GetDbConnection(), tables, batches, expectedRows, chunkRows, progress, log, ct);
+                : await WriteSqliteAsync((SqliteConnection)db.Database.GetDbConnection(), tables, batches, expectedRows, chunkRows,
+                    sqliteSuspendedTriggers ?? [], progress, log, ct);
         }
         finally
         {
@@ -148,7 +165,7 @@ public static class BulkWriter
         {
             _db = connection.Handle ?? throw new InvalidOperationException("The SQLite connection is not open.");
             _table = table;
-            _guidAsBlob = [.. table.Columns.Select(c => c.Mapping.StoreType.Equals("BLOB", StringComparison.OrdinalIgnoreCase))];
+            _guidAsBlob = [.. table.Columns.Select(c => c.Mapping?.StoreType.Equals("BLOB", StringComparison.OrdinalIgnoreCase) == true)];
             _many = Prepare(RowsPerStatement);
             _one = Prepare(1);
         }
@@ -165,7 +182,8 @@ public static class BulkWriter
         public void Write(List<object?[]> rows)
         {
             var i = 0;
-            for (; i + RowsPerStatement <= rows.Count; i += RowsPerStatement) Execute(_many, rows, i, RowsPerStatement);
+            if (!_table.IsVirtual)
+                for (; i + RowsPerStatement <= rows.Count; i += RowsPerStatement) Execute(_many, rows, i, RowsPerStatement);
             for (; i < rows.Count; i++) Execute(_one, rows, i, 1);
         }
 
@@ -237,7 +255,7 @@ public static class BulkWriter
     public const long SqliteRebuildIndexesFrom = 50_000;
 
     private static async Task<long> WriteSqliteAsync(SqliteConnection connection, IReadOnlyList<BulkTable> tables, IAsyncEnumerable<BulkBatch> batches,
-        long expectedRows, int chunkRows, Action<long>? progress, Action<string>? log, CancellationToken ct)
+        long expectedRows, int chunkRows, IReadOnlyCollection<string> suspendTriggers, Action<long>? progress, Action<string>? log, CancellationToken ct)
     {
         var progressTable = tables[0];
         await using (var pragma = connection.CreateCommand())
@@ -248,37 +266,48 @@ public static class BulkWriter
         }
         var existing = await ScalarAsync(connection, null, $"SELECT COUNT(*) FROM \"{progressTable.Table}\"", ct);
         var rebuild = expectedRows >= SqliteRebuildIndexesFrom && existing < expectedRows;
+        var triggers = await SchemaAsync(connection, null, "trigger", suspendTriggers, byTable: false, ct);
+        if (triggers.Count != suspendTriggers.Count) throw new InvalidOperationException("A trigger to suspend does not exist: " + string.Join(", ", suspendTriggers));
+        var indexes = new List<(string Name, string Sql)>();
         var inserts = new Dictionary<BulkTable, SqliteInsert>();
         SqliteTransaction? tx = null;
         long total = 0, inChunk = 0;
+
+        // Every write transaction runs without the suspended triggers (the caller writes what they would)
+        // and puts them back before it commits: DDL is transactional in SQLite, so no other connection
+        // ever sees the schema without them, and a failed load rolls the drop back too.
+        async Task BeginAsync()
+        {
+            tx = connection.BeginTransaction(deferred: false);
+            foreach (var (name, _) in triggers) await ScalarAsync(connection, tx, "DROP TRIGGER " + Quote(name), ct);
+        }
+        async Task CommitAsync()
+        {
+            if (rebuild)
+            {
+                log?.Invoke($"正在重建 {indexes.Count} 个索引 (rebuilding {indexes.Count} indexes) …");
+                foreach (var (_, create) in indexes) await ScalarAsync(connection, tx, create, ct);
+            }
+            foreach (var (_, create) in triggers) await ScalarAsync(connection, tx, create, ct);
+            tx!.Commit();
+            DataChanges.Touch();
+            tx.Dispose();
+            tx = null;
+        }
+
         try
         {
             // Rebuild mode is one transaction (drop indexes, load, recreate indexes): all or nothing,
             // so a failed load can never leave a table without its indexes.
-            var indexes = new List<string>();
             if (rebuild)
             {
-                tx = connection.BeginTransaction(deferred: false);
-                foreach (var table in tables)
-                {
-                    await using var cmd = connection.CreateCommand();
-                    cmd.Transaction = tx;
-                    cmd.CommandText = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = $t AND sql IS NOT NULL";
-                    cmd.Parameters.AddWithValue("$t", table.Table);
-                    await using var reader = await cmd.ExecuteReaderAsync(ct);
-                    var drops = new List<string>();
-                    while (await reader.ReadAsync(ct))
-                    {
-                        drops.Add("DROP INDEX \"" + reader.GetString(0).Replace("\"", "\"\"", StringComparison.Ordinal) + "\"");
-                        indexes.Add(reader.GetString(1));
-                    }
-                    await reader.CloseAsync();
-                    foreach (var drop in drops) await ScalarAsync(connection, tx, drop, ct);
-                }
+                await BeginAsync();
+                indexes = await SchemaAsync(connection, tx, "index", [.. tables.Select(t => t.Table)], byTable: true, ct);
+                foreach (var (name, _) in indexes) await ScalarAsync(connection, tx, "DROP INDEX " + Quote(name), ct);
             }
             await foreach (var batch in batches.WithCancellation(ct))
             {
-                tx ??= connection.BeginTransaction(deferred: false);
+                if (tx is null) await BeginAsync();
                 foreach (var (table, rows) in batch.Parts)
                 {
                     if (!inserts.TryGetValue(table, out var insert)) inserts[table] = insert = new SqliteInsert(connection, table);
@@ -290,19 +319,11 @@ public static class BulkWriter
                 progress?.Invoke(total);
                 if (!rebuild && inChunk >= chunkRows)
                 {
-                    tx.Commit();
-                    DataChanges.Touch();
-                    tx.Dispose();
-                    tx = null;
+                    await CommitAsync();
                     inChunk = 0;
                 }
             }
-            if (rebuild)
-            {
-                log?.Invoke($"正在重建 {indexes.Count} 个索引 (rebuilding {indexes.Count} indexes) …");
-                foreach (var create in indexes) await ScalarAsync(connection, tx, create, ct);
-            }
-            tx?.Commit();
+            if (tx is not null) await CommitAsync();
         }
         finally
         {
@@ -310,6 +331,26 @@ public static class BulkWriter
             foreach (var i in inserts.Values) i.Dispose();
         }
         return total;
+    }
+
+    private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>Name and CREATE statement of the indexes on these tables (byTable) or of the named triggers.</summary>
+    private static async Task<List<(string Name, string Sql)>> SchemaAsync(SqliteConnection connection, SqliteTransaction? tx, string type,
+        IReadOnlyCollection<string> names, bool byTable, CancellationToken ct)
+    {
+        var found = new List<(string, string)>();
+        foreach (var name in names)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = $"SELECT name, sql FROM sqlite_master WHERE type = $type AND {(byTable ? "tbl_name" : "name")} = $n AND sql IS NOT NULL";
+            cmd.Parameters.AddWithValue("$type", type);
+            cmd.Parameters.AddWithValue("$n", name);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) found.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return found;
     }
 
     private static async Task<long> ScalarAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken ct)

@@ -23,10 +23,13 @@ public sealed class CustomerBulkLoader
 
     private readonly SensitiveStore _sensitive;
     private readonly BulkTable _customers, _contacts, _index, _history, _search;
+    /// <summary>SQLite: the FTS rows are written here, not by the search table's insert trigger (three times faster).</summary>
+    private readonly bool _ftsRows;
 
     private CustomerBulkLoader(RenmaiDb db, SensitiveStore sensitive)
     {
         _sensitive = sensitive;
+        _ftsRows = !db.IsPostgres;
         _customers = BulkTable.For<Customer>(db);
         _contacts = BulkTable.For<Contact>(db);
         _index = BulkTable.For<SensitiveIndexEntry>(db);
@@ -74,7 +77,8 @@ public sealed class CustomerBulkLoader
         try
         {
             written = await BulkWriter.WriteAsync(db, [loader._customers, loader._contacts, loader._index, loader._history, loader._search],
-                channel.Reader.ReadAllAsync(cts.Token), expectedCustomers, ChunkCustomers, n => progress?.Invoke(n), log, cts.Token);
+                channel.Reader.ReadAllAsync(cts.Token), expectedCustomers, ChunkCustomers, n => progress?.Invoke(n), log, cts.Token,
+                loader._ftsRows ? [Search.SearchSetup.InsertTrigger] : null);
         }
         finally
         {
@@ -94,6 +98,8 @@ public sealed class CustomerBulkLoader
         var index = new List<object?[]>(batch.Count * 4);
         var history = new List<object?[]>(batch.Count);
         var search = new List<object?[]>(batch.Count);
+        var textFts = new List<object?[]>(_ftsRows ? batch.Count : 0);
+        var phoneFts = new List<object?[]>(_ftsRows ? batch.Count : 0);
         foreach (var r in perCustomer)
         {
             customers.Add(r.Customer);
@@ -101,11 +107,19 @@ public sealed class CustomerBulkLoader
             index.AddRange(r.Index);
             if (r.History is not null) history.Add(r.History);
             search.Add(r.Search);
+            if (_ftsRows)
+            {
+                var (text, phone) = Search.SearchSetup.FtsRows(r.SearchRow);
+                textFts.Add(text);
+                phoneFts.Add(phone);
+            }
         }
-        return new BulkBatch([(_customers, customers), (_contacts, contacts), (_index, index), (_history, history), (_search, search)]);
+        List<(BulkTable, List<object?[]>)> parts = [(_customers, customers), (_contacts, contacts), (_index, index), (_history, history), (_search, search)];
+        if (_ftsRows) parts.AddRange([(Search.SearchSetup.TextFts, textFts), (Search.SearchSetup.PhoneFts, phoneFts)]);
+        return new BulkBatch(parts);
     }
 
-    private sealed record CustomerRows(object?[] Customer, List<object?[]> Contacts, List<object?[]> Index, object?[]? History, object?[] Search);
+    private sealed record CustomerRows(object?[] Customer, List<object?[]> Contacts, List<object?[]> Index, object?[]? History, object?[] Search, Search.CustomerSearchRow SearchRow);
 
     /// <summary>
     /// Every row one new customer needs, besides the customer row itself: this is the one place where
@@ -121,7 +135,7 @@ public sealed class CustomerBulkLoader
         foreach (var person in people) contactRows.Add(_contacts.ToRow(person));
         var indexRows = new List<object?[]>(index.Count);
         foreach (var row in index) indexRows.Add(_index.ToRow(row));
-        var search = _search.ToRow(Search.CustomerSearchRows.For(customer, people, _sensitive.Cipher));
-        return new CustomerRows(_customers.ToRow(customer), contactRows, indexRows, history is null ? null : _history.ToRow(history), search);
+        var search = Search.CustomerSearchRows.For(customer, people, _sensitive.Cipher);
+        return new CustomerRows(_customers.ToRow(customer), contactRows, indexRows, history is null ? null : _history.ToRow(history), _search.ToRow(search), search);
     }
 }

@@ -89,10 +89,42 @@ public static class Validators
     /// Parses a phone number (China by default) and returns it normalised: national digits for
     /// Chinese numbers (13812345678, 01088886666), E.164 for others. Null and a message when invalid.
     /// </summary>
+    // Most phones in a ledger (and in an import of a million rows) are mainland mobiles. libphonenumber runs a
+    // dozen regexes over each; a number that matches the same metadata's mobile pattern and none of CN's other
+    // number types is answered here (a test compares both paths over every 4-digit prefix).
+    private static readonly PhoneMetadata CnMetadata = Phones.GetMetadataForRegion("CN");
+    private static readonly System.Text.RegularExpressions.Regex CnMobile = Whole(CnMetadata.Mobile);
+    private static readonly System.Text.RegularExpressions.Regex[] CnOtherTypes = [.. new[]
+    {
+        CnMetadata.FixedLine, CnMetadata.PremiumRate, CnMetadata.TollFree, CnMetadata.SharedCost, CnMetadata.Voip,
+        CnMetadata.PersonalNumber, CnMetadata.Pager, CnMetadata.Uan, CnMetadata.Voicemail,
+    }.Where(d => d?.NationalNumberPattern is { Length: > 0 }).Select(Whole)];
+
+    private static System.Text.RegularExpressions.Regex Whole(PhoneNumberDesc desc) =>
+        new("^(?:" + desc.NationalNumberPattern + ")$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>A plain 11-digit mainland mobile ("13812345678"), or null when libphonenumber must decide.</summary>
+    internal static string? FastMobile(string raw)
+    {
+        if (raw.Length != 11 || raw[0] != '1') return null;
+        foreach (var c in raw) if (c is < '0' or > '9') return null;
+        if (!CnMobile.IsMatch(raw)) return null;
+        foreach (var other in CnOtherTypes) if (other.IsMatch(raw)) return null;
+        return raw;
+    }
+
     public static (string? Normalized, string? Error) CheckPhone(string value, PhoneKind kind)
     {
         var raw = ToHalfWidth(value).Trim();
         if (raw.Length == 0) return (null, "电话号码不能为空");
+        if (FastMobile(raw) is { } mobile)
+            return kind == PhoneKind.Landline ? (null, $"“{value}”是手机号码，请选择“手机”类型") : (mobile, null);
+        return CheckPhoneSlow(raw, value, kind);
+    }
+
+    /// <summary>libphonenumber's verdict (<see cref="CheckPhone"/> without the mobile shortcut; tests compare both).</summary>
+    internal static (string? Normalized, string? Error) CheckPhoneSlow(string raw, string value, PhoneKind kind)
+    {
         PhoneNumber parsed;
         try { parsed = Phones.Parse(raw, "CN"); }
         catch (NumberParseException) { return (null, $"“{value}”不是有效的电话号码"); }

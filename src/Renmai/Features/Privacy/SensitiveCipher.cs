@@ -89,11 +89,17 @@ public sealed class SensitiveCipher(DataKeyRing keys) : IDisposable
     /// <summary>The blind-index hash of a normalised value under the active (or the given) index key: 32 hex chars.</summary>
     public string BlindHash(SensitiveKind kind, string normalized, string? indexKeyId = null)
     {
+        Span<byte> mac = stackalloc byte[32];
+        BlindHash(kind, normalized, indexKeyId, mac);
+        return Convert.ToHexStringLower(mac[..16]);
+    }
+
+    /// <summary>The full HMAC behind <see cref="BlindHash(SensitiveKind, string, string?)"/> (whose text is the first 16 bytes in hex).</summary>
+    public void BlindHash(SensitiveKind kind, string normalized, string? indexKeyId, Span<byte> mac)
+    {
         var key = Keys.IndexKeys[indexKeyId ?? Keys.ActiveIndexKeyId];
         var input = Encoding.UTF8.GetBytes(((int)kind).ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + normalized);
-        Span<byte> mac = stackalloc byte[32];
         HMACSHA256.HashData(key, input, mac);
-        return Convert.ToHexStringLower(mac[..16]);
     }
 
     /// <summary>The hashes of a value under every index key present (during a rotation rows may use either).</summary>

@@ -164,9 +164,15 @@ public static class CustomerSearchRows
     /// </summary>
     public static string PhoneToken(SensitiveCipher cipher, string gram, string? indexKeyId = null)
     {
-        var hex = cipher.BlindHash(SensitiveKind.PhoneGram4, gram, indexKeyId);
+        Span<byte> mac = stackalloc byte[32];
+        cipher.BlindHash(SensitiveKind.PhoneGram4, gram, indexKeyId, mac);
+        // The first 8 hex digits of the blind hash, each as a letter (0 → a … f → p).
         Span<char> token = stackalloc char[8];
-        for (var i = 0; i < 8; i++) token[i] = (char)('a' + Convert.ToInt32(hex[i].ToString(), 16));
+        for (var i = 0; i < 4; i++)
+        {
+            token[2 * i] = (char)('a' + (mac[i] >> 4));
+            token[2 * i + 1] = (char)('a' + (mac[i] & 0xF));
+        }
         return new string(token);
     }
 

@@ -11,6 +11,15 @@ namespace Renmai.Features.Search;
 /// </summary>
 public static class SearchSetup
 {
+    /// <summary>The insert trigger, which bulk writers suspend: they write the two FTS rows themselves (<see cref="FtsRows"/>).</summary>
+    public const string InsertTrigger = "CustomerSearch_ai";
+
+    /// <summary>The FTS tables as bulk targets (SQLite), and their rows for one search row: what <see cref="InsertTrigger"/> inserts.</summary>
+    public static readonly BulkTable TextFts = BulkTable.Raw("CustomerSearchFts", "rowid", "Text");
+    public static readonly BulkTable PhoneFts = BulkTable.Raw("CustomerPhoneFts", "rowid", "PhoneGrams");
+
+    public static (object?[] Text, object?[] Phone) FtsRows(CustomerSearchRow row) => ([row.Id, row.Text], [row.Id, row.PhoneGrams]);
+
     private const string Ddl = """
         CREATE VIRTUAL TABLE IF NOT EXISTS CustomerSearchFts USING fts5(Text, content='CustomerSearch', content_rowid='Id', tokenize='trigram case_sensitive 1');
         CREATE VIRTUAL TABLE IF NOT EXISTS CustomerPhoneFts USING fts5(PhoneGrams, content='CustomerSearch', content_rowid='Id', tokenize='ascii', detail='none');

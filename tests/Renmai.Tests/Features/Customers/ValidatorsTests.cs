@@ -113,4 +113,30 @@ public sealed class ValidatorsTests
         var c = new Customer { TagsText = "|a|b|" };
         Assert.Equal(["a", "b"], c.Tags);
     }
+
+    [Fact]
+    public void Mobile_shortcut_agrees_with_libphonenumber_for_every_prefix()
+    {
+        // Every 4-digit prefix 1000–1999 with a few endings, for each phone kind: the shortcut either declines
+        // (null) or gives exactly libphonenumber's answer.
+        var random = new Random(20261123);
+        var shortcuts = 0;
+        for (var prefix = 1000; prefix <= 1999; prefix++)
+        {
+            for (var k = 0; k < 5; k++)
+            {
+                var number = prefix.ToString(System.Globalization.CultureInfo.InvariantCulture) + random.Next(0, 10_000_000).ToString("D7", System.Globalization.CultureInfo.InvariantCulture);
+                foreach (var kind in Enum.GetValues<PhoneKind>())
+                {
+                    var slow = Validators.CheckPhoneSlow(number, number, kind);
+                    Assert.Equal(slow, Validators.CheckPhone(number, kind));
+                    if (Validators.FastMobile(number) is not null) shortcuts++;
+                }
+            }
+        }
+        // The shortcut really takes the common case (13x/15x/18x… are mobiles).
+        Assert.True(shortcuts > 1000, $"shortcut taken {shortcuts} times");
+        Assert.Equal("13812345678", Validators.FastMobile("13812345678"));
+        Assert.Null(Validators.FastMobile("1381234567"));
+    }
 }
