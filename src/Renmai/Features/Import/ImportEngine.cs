@@ -140,7 +140,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             }
         }
 
-        var seen = new Dictionary<string, long>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, FirstRow>(StringComparer.Ordinal);
         var updates = new Dictionary<long, Guid>();
         var keyFieldColumn = options.Mapping.Where(m => ImportFields.KeyField(options.Key).Contains(m.Value)).Select(m => (int?)m.Key).FirstOrDefault();
         string? ColumnName(int c) => c >= 0 && c < table.Headers.Count ? table.Headers[c] : null;
@@ -219,6 +219,13 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                 {
                     if (nextNumber > lastNumber) throw new InvalidOperationException("预留的客户编号不足");
                     creates.Add(NewCustomer(s, job, ownerId, poolId, now, actor, historyName, sensitiveKeys, nextNumber++));
+                }
+                // What a later repeat of this key in the file updates (when the duplicate choice says update).
+                if (s.Key is not null && seen.TryGetValue(s.Key, out var first) && first.Line == s.Row.Line && s.Action is RowAction.Create or RowAction.Update)
+                {
+                    first.Applied = true;
+                    first.Target = s.Action == RowAction.Create ? s.Customer?.Id : s.Target;
+                    first.Number = s.TargetNumber;
                 }
                 Record(s);
             }
@@ -324,7 +331,16 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         return rows.GroupBy(r => r.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(x => x.Match).DistinctBy(m => m.Id).ToList(), StringComparer.Ordinal);
     }
 
-    private static void Decide(RowState s, Dictionary<string, List<Match>> found, Dictionary<string, long> seen, ImportOptions o)
+    /// <summary>The first row of the file with a key: its line, and the customer it created or updated (null in a dry run).</summary>
+    private sealed class FirstRow(long line)
+    {
+        public long Line { get; } = line;
+        public bool Applied { get; set; }
+        public Guid? Target { get; set; }
+        public string? Number { get; set; }
+    }
+
+    private static void Decide(RowState s, Dictionary<string, List<Match>> found, Dictionary<string, FirstRow> seen, ImportOptions o)
     {
         var keyLabel = ImportFields.KeyLabel(o.Key);
         if (s.Errors.Any && !(s.NameOnlyMissing && s.Key is not null && found.ContainsKey(s.Key) && o.Mode != ImportMode.Create
@@ -333,15 +349,24 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             s.Action = RowAction.Error;
             return;
         }
-        if (s.Key is not null && seen.TryGetValue(s.Key, out var firstLine))
+        if (s.Key is not null && seen.TryGetValue(s.Key, out var first))
         {
-            // A repeat of an earlier row of this file.
+            // A repeat of an earlier row of this file: treated as a match in the database would be.
             if (o.Duplicates == DuplicateChoice.CreateAnyway && o.Mode == ImportMode.Create && !s.Errors.Any) { s.Action = RowAction.Create; return; }
+            var updates = o.Mode != ImportMode.Create || o.Duplicates == DuplicateChoice.Update;
+            if (updates && first.Applied && !s.Errors.Any)
+            {
+                // It updates what the first row created or updated (applied after the new customers are written, in file order).
+                s.Action = RowAction.Update;
+                s.Target = first.Target ?? Guid.Empty;
+                s.TargetNumber = first.Number;
+                return;
+            }
             s.Action = RowAction.Skip;
-            s.Note = $"与文件第 {firstLine} 行重复（{keyLabel}：{s.Key}），已跳过";
+            s.Note = $"与文件第 {first.Line} 行重复（{keyLabel}：{s.Key}），已跳过";
             return;
         }
-        if (s.Key is not null) seen[s.Key] = s.Row.Line;
+        if (s.Key is not null) seen[s.Key] = new FirstRow(s.Row.Line);
         var matches = s.Key is null ? null : found.GetValueOrDefault(s.Key);
         if (matches is { Count: > 0 })
         {

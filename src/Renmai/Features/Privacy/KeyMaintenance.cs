@@ -9,7 +9,8 @@ namespace Renmai.Features.Privacy;
 /// Key rotation and re-encryption (ADR 0012). Rotation is a sequence of idempotent steps, so an
 /// interrupted run is finished by running it again: (1) the key file gets a new active key (the old
 /// ones stay); (2) every row not sealed with the active key is re-encrypted, in batches, each batch
-/// committed; (3) index rows made with an old index key are recomputed; (4) only then are the old
+/// committed; (3) index rows made with an old index key are recomputed, and with them the phone tokens of
+/// the customers' search rows; (4) only then are the old
 /// keys removed from the file.
 /// </summary>
 public static class KeyMaintenance
@@ -73,6 +74,9 @@ public static class KeyMaintenance
             records.AddRange(await db.Set<Contact>().IgnoreQueryFilters().AsNoTracking().Where(c => ids.Contains(c.Id)).ToListAsync(ct));
             await db.Set<SensitiveIndexEntry>().Where(x => ids.Contains(x.EntityId)).ExecuteDeleteAsync(ct);
             foreach (var r in records) db.AddRange(store.IndexRows(r, r.ReadSensitive()));
+            // The search rows' phone tokens are keyed hashes too: rebuilt under the new index key in the same transaction.
+            var customerIds = records.Select(r => r is Contact k ? k.CustomerId : r.Id).ToList();
+            await Search.CustomerSearchRows.RebuildAsync(db, customerIds, store.Cipher, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             indexed += ids.Count;

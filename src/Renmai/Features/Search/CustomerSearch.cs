@@ -255,17 +255,37 @@ public static class CustomerSearchRows
         while (true)
         {
             await using var db = await dbs.CreateDbContextAsync(ct);
-            var batch = await db.Set<Customer>().IgnoreQueryFilters().AsNoTracking()
+            var ids = await db.Set<Customer>().IgnoreQueryFilters().AsNoTracking()
                 .Where(c => !db.Set<CustomerSearchRow>().Any(r => r.CustomerId == c.Id))
-                .OrderBy(c => c.Id).Take(1000).ToListAsync(ct);
-            if (batch.Count == 0) return done;
-            var ids = batch.Select(c => c.Id).ToList();
-            var contacts = (await db.Set<Contact>().AsNoTracking().Where(k => ids.Contains(k.CustomerId)).ToListAsync(ct))
-                .OrderBy(k => k.CreatedAt).ToLookup(k => k.CustomerId);
-            foreach (var c in batch) db.Add(For(c, contacts[c.Id].ToList(), cipher));
+                .OrderBy(c => c.Id).Select(c => c.Id).Take(1000).ToListAsync(ct);
+            if (ids.Count == 0) return done;
+            await RebuildAsync(db, ids, cipher, ct);
             await db.SaveChangesAsync(ct);
-            done += batch.Count;
+            done += ids.Count;
             log?.WriteLine($"已建立 {done:N0} 个客户的检索索引");
+        }
+    }
+
+    /// <summary>
+    /// Recomputes (or adds) the search rows of these customers from what is stored; the caller saves. For
+    /// the start-up backfill and for an index-key rotation (the phone tokens are keyed hashes).
+    /// </summary>
+    public static async Task RebuildAsync(RenmaiDb db, IReadOnlyCollection<Guid> customerIds, SensitiveCipher cipher, CancellationToken ct)
+    {
+        var ids = customerIds.Distinct().ToList();
+        var customers = await db.Set<Customer>().IgnoreQueryFilters().AsNoTracking().Where(c => ids.Contains(c.Id)).ToListAsync(ct);
+        var contacts = (await db.Set<Contact>().AsNoTracking().Where(k => ids.Contains(k.CustomerId)).ToListAsync(ct))
+            .OrderBy(k => k.CreatedAt).ToLookup(k => k.CustomerId);
+        var rows = await db.Set<CustomerSearchRow>().Where(r => ids.Contains(r.CustomerId)).ToDictionaryAsync(r => r.CustomerId, ct);
+        foreach (var c in customers)
+        {
+            var fresh = For(c, contacts[c.Id].ToList(), cipher);
+            if (!rows.TryGetValue(c.Id, out var row)) db.Add(fresh);
+            else
+            {
+                if (row.Text != fresh.Text) row.Text = fresh.Text;
+                if (row.PhoneGrams != fresh.PhoneGrams) row.PhoneGrams = fresh.PhoneGrams;
+            }
         }
     }
 }

@@ -287,6 +287,36 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_repeated_key_in_the_file_updates_what_its_first_row_wrote_when_the_choice_is_update()
+    {
+        await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机"], ["宁波港城物流有限公司", "13600000009"])), "base.csv");
+        // Row 2 creates 温州…, row 3 repeats its phone: with "update" it changes the new customer; row 4 repeats the
+        // known phone of 宁波… twice over (database match, then an in-file repeat of that match).
+        var result = await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机", "意向度", "备注"],
+            ["温州瓯江鞋业有限公司", "13600000001", "C级", "第一次"],
+            ["温州瓯江鞋业有限公司", "13600000001", "A级", "第二次"],
+            ["宁波港城物流有限公司", "13600000009", "B级", "库中已有"],
+            ["宁波港城物流有限公司", "13600000009", "", "文件中再次出现"])), "repeat.csv", duplicates: "update");
+        Assert.True(result["status"].S() == "succeeded", result.ToJsonString());
+        Assert.Equal(1, result["created"]!.GetValue<int>());
+        Assert.Equal(3, result["updated"]!.GetValue<int>());
+        Assert.Equal(0, result["skipped"]!.GetValue<int>());
+        Assert.Equal(2, await CountAsync());
+        var wenzhou = await FindByNameAsync("温州瓯江鞋业有限公司");
+        Assert.Equal(IntentGrade.A, wenzhou!.Intent);
+        Assert.Equal("第二次", wenzhou.Notes);
+        var ningbo = await FindByNameAsync("宁波港城物流有限公司");
+        Assert.Equal(IntentGrade.B, ningbo!.Intent);
+        Assert.Equal("文件中再次出现", ningbo.Notes);
+
+        // With "skip" the repeat is reported and leaves the first row's customer as it was.
+        var skip = await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机", "备注"],
+            ["台州椒江模具有限公司", "13600000002", "原样"], ["台州椒江模具有限公司", "13600000002", "不应写入"])), "skip.csv");
+        Assert.Equal(1, skip["skipped"]!.GetValue<int>());
+        Assert.Equal("原样", (await FindByNameAsync("台州椒江模具有限公司"))!.Notes);
+    }
+
+    [Fact]
     public async Task A_rep_cannot_update_another_reps_customer_by_matching_its_key()
     {
         var zhang = await App.ClientAsync(Roles.Rep, "zhang@example.com");

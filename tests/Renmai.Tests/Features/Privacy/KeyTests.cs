@@ -91,6 +91,9 @@ public sealed class KeyTests : IDisposable
                 var list = await (await admin.GetAsync("/api/v1/customers?q=" + q)).ReadObjectAsync();
                 Assert.Equal(number, list["items"]![0]!["number"].S());
             }
+            // A middle fragment goes through the search rows' phone tokens, rebuilt under the new index key.
+            var hits = await (await admin.GetAsync("/api/v1/search?q=9123")).ReadArrayAsync();
+            Assert.Equal([number], hits.Select(h => h!["number"].S()));
             var all = await (await admin.GetAsync("/api/v1/customers?pageSize=100")).ReadObjectAsync();
             Assert.Equal(13, all["total"]!.GetValue<int>());
             Assert.All(await app.WithDbAsync(db => db.Set<Customer>().Select(c => c.SensitiveData!).ToListAsync()),
