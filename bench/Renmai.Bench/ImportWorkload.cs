@@ -92,10 +92,18 @@ internal static class ImportWorkload
         }), overwriteFile: true);
     }
 
+    /// <summary>Returns the memory earlier phases left committed, so each phase's peak RSS is its own.</summary>
+    private static void Settle()
+    {
+        SqliteConnection.ClearAllPools();
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        Machine.ResetPeakRss();
+    }
+
     private static Phase Measure(string file, string what, Func<long> work)
     {
-        GC.Collect();
-        Machine.ResetPeakRss();
+        Settle();
         var watch = Stopwatch.StartNew();
         var rows = work();
         var p = new Phase(file, what, watch.Elapsed.TotalSeconds, rows, Machine.PeakRssMb());
@@ -105,8 +113,7 @@ internal static class ImportWorkload
 
     private static async Task<Phase> MeasureAsync(string file, string what, Func<Task<long>> work)
     {
-        GC.Collect();
-        Machine.ResetPeakRss();
+        Settle();
         var watch = Stopwatch.StartNew();
         var rows = await work();
         var p = new Phase(file, what, watch.Elapsed.TotalSeconds, rows, Machine.PeakRssMb());

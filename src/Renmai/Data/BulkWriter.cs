@@ -258,12 +258,26 @@ public static class BulkWriter
         long expectedRows, int chunkRows, IReadOnlyCollection<string> suspendTriggers, Action<long>? progress, Action<string>? log, CancellationToken ct)
     {
         var progressTable = tables[0];
-        await using (var pragma = connection.CreateCommand())
+        // A bigger page cache for this connection (hot index pages), and CREATE INDEX's sorter spilling to a
+        // temporary file instead of memory (temp_store=MEMORY would hold a million-row sort in RAM); both are
+        // put back afterwards, so the pooled connection does not keep a large cache.
+        var cacheSize = await ScalarAsync(connection, null, "PRAGMA cache_size", ct);
+        var tempStore = await ScalarAsync(connection, null, "PRAGMA temp_store", ct);
+        await ScalarAsync(connection, null, "PRAGMA cache_size=-131072; PRAGMA temp_store=FILE;", ct);
+        try
         {
-            // A bigger page cache for this connection: hot index pages, and the sorter of CREATE INDEX.
-            pragma.CommandText = "PRAGMA cache_size=-262144;";
-            await pragma.ExecuteNonQueryAsync(ct);
+            return await WriteSqliteCoreAsync(connection, tables, batches, expectedRows, chunkRows, suspendTriggers, progress, log, ct);
         }
+        finally
+        {
+            await ScalarAsync(connection, null, FormattableString.Invariant($"PRAGMA cache_size={cacheSize}; PRAGMA temp_store={tempStore}; PRAGMA shrink_memory;"), CancellationToken.None);
+        }
+    }
+
+    private static async Task<long> WriteSqliteCoreAsync(SqliteConnection connection, IReadOnlyList<BulkTable> tables, IAsyncEnumerable<BulkBatch> batches,
+        long expectedRows, int chunkRows, IReadOnlyCollection<string> suspendTriggers, Action<long>? progress, Action<string>? log, CancellationToken ct)
+    {
+        var progressTable = tables[0];
         var existing = await ScalarAsync(connection, null, $"SELECT COUNT(*) FROM \"{progressTable.Table}\"", ct);
         var rebuild = expectedRows >= SqliteRebuildIndexesFrom && existing < expectedRows;
         var triggers = await SchemaAsync(connection, null, "trigger", suspendTriggers, byTable: false, ct);
