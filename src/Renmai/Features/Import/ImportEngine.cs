@@ -223,9 +223,8 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                 // What a later repeat of this key in the file updates (when the duplicate choice says update).
                 if (s.Key is not null && seen.TryGetValue(s.Key, out var first) && first.Line == s.Row.Line && s.Action is RowAction.Create or RowAction.Update)
                 {
-                    first.Applied = true;
-                    first.Target = s.Action == RowAction.Create ? s.Customer?.Id : s.Target;
-                    first.Number = s.TargetNumber;
+                    CustomerNumbers.TryParse(s.TargetNumber, out var number);
+                    seen[s.Key] = first with { Applied = true, Target = (s.Action == RowAction.Create ? s.Customer?.Id : s.Target) ?? Guid.Empty, Number = number };
                 }
                 Record(s);
             }
@@ -331,14 +330,11 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         return rows.GroupBy(r => r.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(x => x.Match).DistinctBy(m => m.Id).ToList(), StringComparer.Ordinal);
     }
 
-    /// <summary>The first row of the file with a key: its line, and the customer it created or updated (null in a dry run).</summary>
-    private sealed class FirstRow(long line)
-    {
-        public long Line { get; } = line;
-        public bool Applied { get; set; }
-        public Guid? Target { get; set; }
-        public string? Number { get; set; }
-    }
+    /// <summary>
+    /// The first row of the file with a key: its line, and the customer it created or updated (Target is empty in a
+    /// dry run, Number 0 when unknown). A value, not an object: a million-row file keeps one per key.
+    /// </summary>
+    private readonly record struct FirstRow(long Line, bool Applied = false, Guid Target = default, long Number = 0);
 
     private static void Decide(RowState s, Dictionary<string, List<Match>> found, Dictionary<string, FirstRow> seen, ImportOptions o)
     {
@@ -358,8 +354,8 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             {
                 // It updates what the first row created or updated (applied after the new customers are written, in file order).
                 s.Action = RowAction.Update;
-                s.Target = first.Target ?? Guid.Empty;
-                s.TargetNumber = first.Number;
+                s.Target = first.Target;
+                s.TargetNumber = first.Number > 0 ? CustomerNumbers.Format(first.Number) : null;
                 return;
             }
             s.Action = RowAction.Skip;
