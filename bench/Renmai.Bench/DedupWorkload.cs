@@ -150,6 +150,13 @@ internal static class DedupWorkload
                         c.Name = h + o.Name[1..];
                         variant = "姓名同音（章伟/张伟）+ 同一生日";
                     }
+                    else if (choice == 1 && o.Company is { Length: > 4 } company)
+                    {
+                        c.Name = o.Name;
+                        c.BirthDate = null;
+                        c.Company = FullWidth(company.Insert(2, " "));
+                        variant = "同名 + 所在公司（全角、加空格）";
+                    }
                     else if (o.Phones.Count > 0)
                     {
                         c.Name = o.Name;

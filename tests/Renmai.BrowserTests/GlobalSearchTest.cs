@@ -7,7 +7,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Renmai.BrowserTests;
 
-/// <summary>The global search box in the top bar: pinyin initials while typing, open the customer; Enter opens the list.</summary>
+/// <summary>The global search box in the top bar: pinyin initials and a person's company while typing, open the customer; Enter opens the list.</summary>
 [Collection(SeededServerCollection.Name)]
 public sealed class GlobalSearchTest(SeededServer server, BrowserFixture browser, ITestOutputHelper output)
     : BrowserTest<SeededServer>(server, browser, output)
@@ -20,7 +20,9 @@ public sealed class GlobalSearchTest(SeededServer server, BrowserFixture browser
         await page.OpenNewFormAsync(Server);
         await page.ChooseKindAsync("个人客户");
         await page.FillFieldAsync("name", "单田芳");
+        await page.FillFieldAsync("company", "长城评书艺术有限公司");
         await page.AddPhoneAsync("13912344321");
+        await SaveAsync(page, "customer-form-person");
         var number = await page.SaveAndGetNumberAsync();
 
         // 单 as a surname reads shan: the initials are stf.
@@ -37,6 +39,14 @@ public sealed class GlobalSearchTest(SeededServer server, BrowserFixture browser
         await hit.ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex("/customers/" + number + "$"));
         await Expect(page.GetByText("单田芳").First).ToBeVisibleAsync();
+        await Expect(page.GetByText("长城评书艺术有限公司")).ToBeVisibleAsync();
+        await SaveAsync(page, "customer-detail-person");
+
+        // Where the person works finds them too.
+        await box.ClickAsync();
+        await box.FillAsync("");
+        await box.PressSequentiallyAsync("长城评书", new() { Delay = 80 });
+        await Expect(page.GetByTestId("global-search-hit").Filter(new() { HasText = "单田芳" })).ToBeVisibleAsync();
 
         // Enter takes the first entry: the customer list filtered by the text.
         await box.ClickAsync();

@@ -20,6 +20,8 @@ public sealed class Customer : AuditableEntity, ICustomerOwned, IHasSensitiveDat
     public CalendarKind BirthCalendar { get; set; }
     public int? Age { get; set; }
     public string? Title { get; set; }
+    /// <summary>所在公司: where an individual customer works (the 公司 column of a contacts sheet); companies leave it empty.</summary>
+    public string? Company { get; set; }
     public DecisionRole DecisionRole { get; set; }
     public string? Interests { get; set; }
     public List<Anniversary> Anniversaries { get; set; } = [];
@@ -178,6 +180,7 @@ internal sealed class CustomerMapping : IEntityTypeConfiguration<Customer>
         b.HasIndex(c => c.Number).IsUnique();
         b.Property(c => c.Name).HasMaxLength(200);
         b.Property(c => c.Email).HasMaxLength(254);
+        b.Property(c => c.Company).HasMaxLength(200);
         b.Property(c => c.Uscc).HasMaxLength(18);
         b.Property(c => c.Industry).HasMaxLength(50);
         b.Property(c => c.Region).HasMaxLength(50);

@@ -15,7 +15,7 @@ public static class CustomerFieldLabels
     private static readonly Dictionary<string, string> Customer = new(StringComparer.Ordinal)
     {
         ["Number"] = "客户编号", ["Kind"] = "客户性质", ["Name"] = "客户名称", ["Gender"] = "性别", ["BirthDate"] = "生日",
-        ["BirthCalendar"] = "生日历法", ["Age"] = "年龄", ["Title"] = "职务", ["DecisionRole"] = "决策角色", ["Interests"] = "兴趣爱好",
+        ["BirthCalendar"] = "生日历法", ["Age"] = "年龄", ["Title"] = "职务", ["Company"] = "所在公司", ["DecisionRole"] = "决策角色", ["Interests"] = "兴趣爱好",
         ["Anniversaries"] = "纪念日", ["Phones"] = "电话", ["Email"] = "电子邮箱", ["SocialAccounts"] = "社交账号",
         ["Province"] = "省份", ["City"] = "城市", ["District"] = "区县", ["Street"] = "详细地址", ["RegisteredAddress"] = "注册地址",
         ["Industry"] = "行业", ["StaffCount"] = "员工人数", ["AnnualRevenueFen"] = "年营业额", ["MainBusiness"] = "主营业务",

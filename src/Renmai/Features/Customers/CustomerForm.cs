@@ -19,6 +19,7 @@ public sealed class CustomerForm
     public CalendarKind BirthCalendar { get; set; }
     public int? Age { get; set; }
     public string? Title { get; set; }
+    public string? Company { get; set; }
     public DecisionRole DecisionRole { get; set; }
     public string? Interests { get; set; }
     public List<Anniversary> Anniversaries { get; set; } = [];
@@ -84,7 +85,7 @@ public sealed class CustomerForm
     public static CustomerForm From(Customer c) => new()
     {
         Number = c.Number, Kind = c.Kind, Name = c.Name, Gender = c.Gender, BirthDate = c.BirthDate,
-        BirthCalendar = c.BirthCalendar, Age = c.Age, Title = c.Title, DecisionRole = c.DecisionRole,
+        BirthCalendar = c.BirthCalendar, Age = c.Age, Title = c.Title, Company = c.Company, DecisionRole = c.DecisionRole,
         Interests = c.Interests, Anniversaries = c.Anniversaries, Phones = c.Phones, Email = c.Email,
         SocialAccounts = c.SocialAccounts, Province = c.Province, City = c.City, District = c.District,
         Street = c.Street, RegisteredAddress = c.RegisteredAddress, Industry = c.Industry, StaffCount = c.StaffCount,
@@ -127,7 +128,7 @@ public sealed class CustomerForm
         }
         c.SensitiveCustomFields = sensitive;
         c.Kind = Kind; c.Name = Name; c.Gender = Gender; c.BirthDate = BirthDate; c.BirthCalendar = BirthCalendar;
-        c.Age = Age; c.Title = Title; c.DecisionRole = DecisionRole; c.Interests = Interests;
+        c.Age = Age; c.Title = Title; c.Company = Company; c.DecisionRole = DecisionRole; c.Interests = Interests;
         c.Anniversaries = Copy(Anniversaries); c.Phones = Copy(Phones); c.Email = Email;
         c.SocialAccounts = Copy(SocialAccounts); c.Province = Province; c.City = City; c.District = District;
         c.Street = Street; c.RegisteredAddress = RegisteredAddress; c.Industry = Industry; c.StaffCount = StaffCount;

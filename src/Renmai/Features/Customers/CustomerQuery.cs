@@ -89,6 +89,7 @@ public static class CustomerColumns
         Col("email", "电子邮箱", ColumnKind.Text, c => c.Email),
         Col("uscc", "统一社会信用代码", ColumnKind.Text, c => c.Uscc),
         Col("title", "职务", ColumnKind.Text, c => c.Title),
+        Col("company", "所在公司", ColumnKind.Text, c => c.Company),
         Col("staffCount", "员工人数", ColumnKind.Number, c => c.StaffCount),
         Col("creditLimitFen", "信用额度", ColumnKind.Money, c => c.CreditLimitFen),
         Col("birthDate", "生日", ColumnKind.Date, c => c.BirthDate),

@@ -446,6 +446,8 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
 
         foreach (var enumError in EnumErrors(form)) e.Add(enumError.Field, enumError.Message);
 
+        form.Company = Blank(form.Company);
+        if (form.Company is { Length: > 200 }) e.Add("company", "所在公司不能超过 200 个字");
         form.Title = Blank(form.Title); form.Interests = Blank(form.Interests); form.Province = Blank(form.Province);
         form.City = Blank(form.City); form.District = Blank(form.District); form.Street = Blank(form.Street);
         form.RegisteredAddress = Blank(form.RegisteredAddress); form.Industry = Blank(form.Industry);

@@ -77,17 +77,25 @@ public sealed class DemoGenerator
         if (Chance(0.05)) c.SocialAccounts.Add(new SocialAccount { Kind = SocialKind.Weibo, Account = "@" + pinyin + Digits(3) });
         if (Chance(0.2)) c.Industry = PickWeighted(Industries, x => x.Weight).Name;
         if (c.Type == CustomerType.Existing && Chance(0.3)) c.CreditLimitFen = _rng.Next(5, 51) * 1_000L * 100;
+        // Most people in a contacts sheet come with the company they work at, usually in their own city.
+        if (Chance(0.6)) c.Company = CompanyName(PickWeighted(Industries, x => x.Weight), Chance(0.8) ? place : Place()).Name;
         return c;
+    }
+
+    private (string Name, string BrandPinyin) CompanyName(Industry industry, PlaceChoice place)
+    {
+        var (brand, brandPinyin) = Brand();
+        var prefix = place.City.Municipality ? place.City.Short : place.City.Short + (Chance(0.5) ? "市" : "");
+        var suffix = _rng.NextDouble() switch { < 0.7 => "有限公司", < 0.85 => "股份有限公司", _ => "有限责任公司" };
+        return (prefix + brand + Pick(industry.Words) + suffix, brandPinyin);
     }
 
     private Customer Company(DateTime created)
     {
         var industry = PickWeighted(Industries, x => x.Weight);
         var place = Place();
-        var (brand, brandPinyin) = Brand();
-        var prefix = place.City.Municipality ? place.City.Short : place.City.Short + (Chance(0.5) ? "市" : "");
-        var suffix = _rng.NextDouble() switch { < 0.7 => "有限公司", < 0.85 => "股份有限公司", _ => "有限责任公司" };
-        var c = NewCustomer(created, CustomerKind.Company, prefix + brand + Pick(industry.Words) + suffix, place);
+        var (name, brandPinyin) = CompanyName(industry, place);
+        var c = NewCustomer(created, CustomerKind.Company, name, place);
         c.Industry = industry.Name;
         var size = _rng.NextDouble();
         c.StaffCount = size switch { < 0.4 => _rng.Next(3, 20), < 0.75 => _rng.Next(20, 100), < 0.93 => _rng.Next(100, 500), _ => _rng.Next(500, 5000) };

@@ -53,7 +53,7 @@ public sealed class DedupService(IDbContextFactory<RenmaiDb> dbs, CurrentActor c
     [
         (DuplicateRule.Uscc, 0.95, "统一社会信用代码相同"), (DuplicateRule.Phone, 0.90, "电话相同"), (DuplicateRule.Email, 0.80, "邮箱相同"),
         (DuplicateRule.CompanyName, 0.75, "公司名称相同（规范化后）"), (DuplicateRule.PersonName, 0.70, "姓名和生日相同"),
-        (DuplicateRule.Pinyin, 0.55, "姓名拼音和生日相同"),
+        (DuplicateRule.Pinyin, 0.55, "姓名拼音和生日相同"), (DuplicateRule.PersonCompany, 0.75, "姓名和所在公司相同"),
     ];
 
     public static int Confidence(DuplicateRule rules)
@@ -85,10 +85,10 @@ public sealed class DedupService(IDbContextFactory<RenmaiDb> dbs, CurrentActor c
         var keys = new Dictionary<DuplicateRule, List<(ulong Key, int Index)>>
         {
             [DuplicateRule.Email] = [], [DuplicateRule.Uscc] = [], [DuplicateRule.CompanyName] = [], [DuplicateRule.PersonName] = [],
-            [DuplicateRule.Pinyin] = [],
+            [DuplicateRule.Pinyin] = [], [DuplicateRule.PersonCompany] = [],
         };
         var rows = db.Set<Customer>().AsNoTracking()
-            .Select(c => new { c.Id, c.Kind, c.Name, c.Email, c.Uscc, c.BirthDate, c.City }).AsAsyncEnumerable();
+            .Select(c => new { c.Id, c.Kind, c.Name, c.Company, c.Email, c.Uscc, c.BirthDate, c.City }).AsAsyncEnumerable();
         await foreach (var c in rows.WithCancellation(ct))
         {
             var i = ids.Count;
@@ -99,11 +99,15 @@ public sealed class DedupService(IDbContextFactory<RenmaiDb> dbs, CurrentActor c
             {
                 if (DedupKeys.CompanyKey(c.Name, c.City) is { } n) keys[DuplicateRule.CompanyName].Add((Hash(n), i));
             }
-            else if (c.BirthDate is { } born && DedupKeys.PersonName(c.Name) is { } person)
+            else if (DedupKeys.PersonName(c.Name) is { } person)
             {
-                var day = born.DayNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                keys[DuplicateRule.PersonName].Add((Hash(person + "|" + day), i));
-                if (DedupKeys.NamePinyin(person) is { } pinyin) keys[DuplicateRule.Pinyin].Add((Hash(pinyin + "|" + day), i));
+                if (DedupKeys.CompanyKey(c.Company, c.City) is { } employer) keys[DuplicateRule.PersonCompany].Add((Hash(person + "|" + employer), i));
+                if (c.BirthDate is { } born)
+                {
+                    var day = born.DayNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    keys[DuplicateRule.PersonName].Add((Hash(person + "|" + day), i));
+                    if (DedupKeys.NamePinyin(person) is { } pinyin) keys[DuplicateRule.Pinyin].Add((Hash(pinyin + "|" + day), i));
+                }
             }
         }
         var index = new Dictionary<Guid, int>(ids.Count);
@@ -285,7 +289,7 @@ public sealed class DedupService(IDbContextFactory<RenmaiDb> dbs, CurrentActor c
     /// <summary>The customer properties a merge can take from another record (Phones etc. are the sensitive ones).</summary>
     public static readonly IReadOnlyList<string> MergeFields =
     [
-        "Kind", "Name", "Gender", "BirthDate", "BirthCalendar", "Age", "Title", "DecisionRole", "Interests", "Anniversaries", "Phones", "Email",
+        "Kind", "Name", "Gender", "BirthDate", "BirthCalendar", "Age", "Title", "Company", "DecisionRole", "Interests", "Anniversaries", "Phones", "Email",
         "SocialAccounts", "Province", "City", "District", "Street", "RegisteredAddress", "Industry", "StaffCount", "AnnualRevenueFen",
         "MainBusiness", "MarketPosition", "Uscc", "IdNumber", "BankName", "BankAccount", "ProductsOfInterest", "BudgetMinFen", "BudgetMaxFen",
         "Urgency", "DecisionProcess", "CreditLimitFen", "CreditNotes", "RiskLevel", "Type", "PartnerField", "LeadSource", "Intent", "Stage",
@@ -462,7 +466,7 @@ public sealed class DedupService(IDbContextFactory<RenmaiDb> dbs, CurrentActor c
 /// <summary>An existing customer that looks like the one being created (R10.3 warning).</summary>
 public sealed record DuplicateHint(string Number, string Name, string Reasons);
 
-/// <summary>Finds visible customers that match a new customer's phone, email, 统一社会信用代码 or normalised name.</summary>
+/// <summary>Finds visible customers that match a new customer's phone, email, 统一社会信用代码, normalised name, or name and company.</summary>
 public static class DuplicateFinder
 {
     public static async Task<List<DuplicateHint>> FindAsync(RenmaiDb db, IQueryable<Customer> visible, CustomerForm form, SensitiveCipher cipher,
@@ -508,6 +512,14 @@ public static class DuplicateFinder
         {
             var name = form.Name.Trim();
             Add(await Read(visible.Where(c => c.Kind == CustomerKind.Individual && c.Name == name && c.BirthDate == born), ct), DuplicateRule.PersonName);
+        }
+        if (form.Kind == CustomerKind.Individual && !string.IsNullOrWhiteSpace(form.Name) && DedupKeys.CompanyKey(form.Company, form.City) is { } employer)
+        {
+            // Same name (indexed), then the company compared as the scan does (华夏科技（北京）is 北京华夏科技有限公司).
+            var name = form.Name.Trim();
+            var namesakes = await visible.Where(c => c.Kind == CustomerKind.Individual && c.Name == name && c.Company != null)
+                .Select(c => new { c.Id, c.Number, c.Name, c.Company, c.City }).Take(200).ToListAsync(ct);
+            Add(namesakes.Where(c => DedupKeys.CompanyKey(c.Company, c.City) == employer).Select(c => (c.Id, c.Number, c.Name)), DuplicateRule.PersonCompany);
         }
         return reasons.OrderByDescending(r => DedupService.Confidence(r.Value.Rules)).Take(10)
             .Select(r => new DuplicateHint(r.Value.Number, r.Value.Name, DedupService.Labels(r.Value.Rules))).ToList();

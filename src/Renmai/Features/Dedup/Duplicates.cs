@@ -14,6 +14,8 @@ public enum DuplicateRule
     CompanyName = 8,
     PersonName = 16,
     Pinyin = 32,
+    /// <summary>An individual's name and the company they work at (所在公司, compared like company names).</summary>
+    PersonCompany = 64,
 }
 
 public enum DuplicateStatus { Open = 0, Dismissed = 1, Merged = 2 }

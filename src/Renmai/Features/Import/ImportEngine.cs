@@ -287,8 +287,17 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         ImportKey.Uscc => f.Uscc,
         ImportKey.Phone => f.Phones.Count == 0 ? null : SensitiveStore.PhoneDigits(f.Phones[0].Number) is { Length: > 0 } d ? d : null,
         ImportKey.Email => f.Email?.Trim(),
-        _ => f.Name.Length == 0 ? null : Validators.ToHalfWidth(f.Name).Trim(),
+        _ => f.Name.Length == 0 ? null : NameCompanyKey(f.Name, f.Company),
     };
+
+    /// <summary>
+    /// The name + company key: the name as typed (half-width, trimmed) and, for a person, where they work without
+    /// spaces or case (张伟 at 华夏科技 is not 张伟 at 长城汽车). A company's own name is its company.
+    /// </summary>
+    internal static string NameCompanyKey(string name, string? company) =>
+        Validators.ToHalfWidth(name).Trim() + NameCompanySeparator + (company is null ? "" : string.Concat(Validators.ToHalfWidth(company).Where(c => !char.IsWhiteSpace(c))).ToLowerInvariant());
+
+    private const char NameCompanySeparator = '\u001f';
 
     private sealed record Match(Guid Id, string Number);
 
@@ -324,7 +333,9 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                 rows = [.. indexHits.Where(h => seenBy.ContainsKey(h.CustomerId)).Select(h => (byHash[h.Hash], new Match(h.CustomerId, seenBy[h.CustomerId])))];
                 break;
             default:
-                rows = [.. (await visible.Where(c => keys.Contains(c.Name)).Select(c => new { c.Name, c.Id, c.Number }).ToListAsync(ct)).Select(r => (r.Name, new Match(r.Id, r.Number)))];
+                var names = keys.Select(k => k[..k.IndexOf(NameCompanySeparator, StringComparison.Ordinal)]).Distinct().ToList();
+                rows = [.. (await visible.Where(c => names.Contains(c.Name)).Select(c => new { c.Name, c.Company, c.Id, c.Number }).ToListAsync(ct))
+                    .Select(r => (NameCompanyKey(r.Name, r.Company), new Match(r.Id, r.Number)))];
                 break;
         }
         return rows.GroupBy(r => r.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(x => x.Match).DistinctBy(m => m.Id).ToList(), StringComparer.Ordinal);
@@ -338,7 +349,8 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
 
     private static void Decide(RowState s, Dictionary<string, List<Match>> found, Dictionary<string, FirstRow> seen, ImportOptions o)
     {
-        var keyLabel = ImportFields.KeyLabel(o.Key);
+        var keyLabel = o.Key == ImportKey.NameCompany ? "客户名称和所在公司" : ImportFields.KeyLabel(o.Key);
+        var keyText = s.Key is null ? null : s.Key.EndsWith(NameCompanySeparator) ? s.Key[..^1] : s.Key.Replace(NameCompanySeparator, '/');
         if (s.Errors.Any && !(s.NameOnlyMissing && s.Key is not null && found.ContainsKey(s.Key) && o.Mode != ImportMode.Create
             && o.Duplicates != DuplicateChoice.CreateAnyway))
         {
@@ -359,7 +371,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                 return;
             }
             s.Action = RowAction.Skip;
-            s.Note = $"与文件第 {first.Line} 行重复（{keyLabel}：{s.Key}），已跳过";
+            s.Note = $"与文件第 {first.Line} 行重复（{keyLabel}：{keyText}），已跳过";
             return;
         }
         if (s.Key is not null) seen[s.Key] = new FirstRow(s.Row.Line);
@@ -370,14 +382,14 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             if (o.Mode == ImportMode.Create && o.Duplicates == DuplicateChoice.Skip)
             {
                 s.Action = RowAction.Skip;
-                s.Note = $"与已有客户 {numbers} 重复（{keyLabel}：{s.Key}），已跳过";
+                s.Note = $"与已有客户 {numbers} 重复（{keyLabel}：{keyText}），已跳过";
                 return;
             }
             if (o.Mode == ImportMode.Create && o.Duplicates == DuplicateChoice.CreateAnyway) { s.Action = RowAction.Create; return; }
             if (matches.Count > 1)
             {
                 s.Action = RowAction.Error;
-                s.Note = $"按{keyLabel}“{s.Key}”匹配到多个客户（{numbers}），无法确定更新哪一个";
+                s.Note = $"按{keyLabel}“{keyText}”匹配到多个客户（{numbers}），无法确定更新哪一个";
                 return;
             }
             s.Action = RowAction.Update;
@@ -388,7 +400,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         if (o.Mode == ImportMode.Update)
         {
             s.Action = RowAction.Error;
-            s.Note = s.Key is null ? $"缺少匹配列“{keyLabel}”的值，无法更新" : $"未找到{keyLabel}为“{s.Key}”的客户（或您无权访问），仅更新模式不会新建";
+            s.Note = s.Key is null ? $"缺少匹配列“{ImportFields.KeyLabel(o.Key)}”的值，无法更新" : $"未找到{keyLabel}为“{keyText}”的客户（或您无权访问），仅更新模式不会新建";
             return;
         }
         s.Action = s.Errors.Any ? RowAction.Error : RowAction.Create;

@@ -46,6 +46,7 @@ public static partial class ImportFields
         new("street", "详细地址", ["地址", "街道", "通讯地址", "联系地址", "address", "street"]),
         new("tags", "标签", ["tags", "tag"]),
         new("title", "职务", ["职位", "头衔", "title", "job title", "position"]),
+        new("company", "所在公司", ["工作单位", "所在单位", "任职公司", "employer"]),
         new("gender", "性别", ["gender", "sex"], typeof(Gender)),
         new("birthDate", "生日", ["出生日期", "生日日期", "birthday", "birth date", "date of birth"]),
         new("staffCount", "员工人数", ["人数", "员工数", "公司规模", "staff", "employees", "staff count"]),
@@ -91,7 +92,25 @@ public static partial class ImportFields
             if (word.Length == 0 || !byWord.TryGetValue(word, out var key) || ReadOnlyKeys.Contains(key) || !taken.Add(key)) continue;
             map[i] = key;
         }
+        PersonAndCompany(headers, map, taken);
         return map;
+    }
+
+    // A contacts sheet (姓名, 联系方式, 公司, 职位) names a person and where they work: both headers are words for the
+    // customer's name, and the leftmost would win and drop the other. The person is the customer; the company is theirs.
+    private static readonly HashSet<string> PersonHeaders = ["姓名", "客户姓名", "fullname"];
+    private static readonly HashSet<string> CompanyHeaders = ["公司", "公司名称", "企业名称", "单位名称", "company", "companyname"];
+
+    private static void PersonAndCompany(IReadOnlyList<string> headers, Dictionary<int, string> map, HashSet<string> taken)
+    {
+        if (taken.Contains("company")) return;
+        int Find(HashSet<string> words) =>
+            Enumerable.Range(0, headers.Count).FirstOrDefault(i => words.Contains(NormalizeHeader(headers[i])) && map.GetValueOrDefault(i) is null or "name", -1);
+        var person = Find(PersonHeaders);
+        var company = Find(CompanyHeaders);
+        if (person < 0 || company < 0) return;
+        map[person] = "name";
+        map[company] = "company";
     }
 
     /// <summary>A mapping is usable when it names the customer (or, for updates, at least the match key).</summary>
@@ -224,6 +243,7 @@ public static partial class ImportFields
             case "district": f.District = text; return null;
             case "street": f.Street = text; return null;
             case "title": f.Title = text; return null;
+            case "company": f.Company = text; origin["company"] = col; return null;
             case "mainBusiness": f.MainBusiness = text; return null;
             case "notes": f.Notes = text; return null;
             case "tags":

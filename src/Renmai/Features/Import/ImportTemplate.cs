@@ -29,7 +29,7 @@ public sealed class ImportTemplate(IDbContextFactory<RenmaiDb> dbs)
     /// <summary>The template's columns: the fields people fill in most (no customer number: it is assigned).</summary>
     private static readonly string[] Columns =
         ["name", "kind", "mobile", "landline", "email", "uscc", "type", "intent", "stage", "valueTier", "potential", "riskLevel", "leadSource",
-         "industry", "region", "province", "city", "district", "street", "tags", "title", "gender", "birthDate", "staffCount", "creditLimitFen",
+         "industry", "region", "province", "city", "district", "street", "tags", "title", "company", "gender", "birthDate", "staffCount", "creditLimitFen",
          "wechat", "qq", "notes"];
 
     public async Task<byte[]> BuildAsync(CancellationToken ct)

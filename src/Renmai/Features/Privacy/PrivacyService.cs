@@ -49,7 +49,7 @@ public sealed class PrivacyService(IDbContextFactory<RenmaiDb> dbs, CurrentActor
     internal static readonly string[] CustomerPersonalFields =
     [
         nameof(Customer.Name), nameof(Customer.Gender), nameof(Customer.BirthDate), nameof(Customer.BirthCalendar), nameof(Customer.Age),
-        nameof(Customer.Title), nameof(Customer.Interests), nameof(Customer.Anniversaries), nameof(Customer.Phones), nameof(Customer.Email),
+        nameof(Customer.Title), nameof(Customer.Company), nameof(Customer.Interests), nameof(Customer.Anniversaries), nameof(Customer.Phones), nameof(Customer.Email),
         nameof(Customer.SocialAccounts), nameof(Customer.District), nameof(Customer.Street), nameof(Customer.RegisteredAddress), nameof(Customer.Notes),
         nameof(Customer.IdNumber), nameof(Customer.BankName), nameof(Customer.BankAccount),
     ];
@@ -351,6 +351,7 @@ public sealed class PrivacyService(IDbContextFactory<RenmaiDb> dbs, CurrentActor
         c.BirthCalendar = CalendarKind.Solar;
         c.Age = null;
         c.Title = null;
+        c.Company = null;
         c.Interests = null;
         c.Anniversaries = [];
         c.Phones = [];

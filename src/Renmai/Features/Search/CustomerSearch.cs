@@ -100,6 +100,8 @@ public static class CustomerSearchRows
         }
         Field(customer.Number);
         Name(customer.Name, person);
+        // Where a person works: 华夏 or hxkj finds 张伟 of 华夏科技.
+        Name(customer.Company, personName: false);
         Field(customer.Email);
         Field(customer.Uscc);
         foreach (var k in contacts)
@@ -179,7 +181,7 @@ public static class CustomerSearchRows
     // ---- The SaveChanges hook -----------------------------------------------------------------
 
     private static readonly string[] CustomerFields =
-        [nameof(Customer.Name), nameof(Customer.Email), nameof(Customer.Uscc), nameof(Customer.Kind), nameof(Customer.Number), nameof(IHasSensitiveData.SensitiveData)];
+        [nameof(Customer.Name), nameof(Customer.Company), nameof(Customer.Email), nameof(Customer.Uscc), nameof(Customer.Kind), nameof(Customer.Number), nameof(IHasSensitiveData.SensitiveData)];
 
     private static readonly string[] ContactFields =
         [nameof(Contact.Name), nameof(Contact.Email), nameof(Contact.CustomerId), nameof(Contact.DeletedAt), nameof(IHasSensitiveData.SensitiveData)];

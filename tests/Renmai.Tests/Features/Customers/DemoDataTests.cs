@@ -92,9 +92,11 @@ public sealed class DemoDataTests
             var options = (DbContextOptions<SqliteRenmaiDb>)DataSetup.ConfigureSqlite(new DbContextOptionsBuilder<SqliteRenmaiDb>(), $"Data Source={file}").Options;
             await using var db = new SqliteRenmaiDb(options);
             await db.Database.MigrateAsync();
-            var (viaEf, efContacts) = Sample(40).First(s => s.Customer.Kind == CustomerKind.Company);
-            var (viaBulk, bulkContacts) = Sample(40).First(s => s.Customer.Id == viaEf.Id);
+            // A pool customer: each sample has its own made-up owners, which are not users of this database.
+            var (viaEf, efContacts) = Sample(200).First(s => s.Customer.Kind == CustomerKind.Company && s.Customer.OwnerId is null);
+            var (viaBulk, bulkContacts) = Sample(200).First(s => s.Customer.Id == viaEf.Id);
             viaEf.BirthDate = viaBulk.BirthDate = new DateOnly(1980, 2, 29);
+            viaEf.Company = viaBulk.Company = "北京华夏科技有限公司";
             viaEf.Anniversaries.Add(new Anniversary { Name = "首次合作日", Date = new DateOnly(2020, 1, 2) });
             viaBulk.Anniversaries.Add(new Anniversary { Name = "首次合作日", Date = new DateOnly(2020, 1, 2) });
             viaBulk.Id = Guid.CreateVersion7();

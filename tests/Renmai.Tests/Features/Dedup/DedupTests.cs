@@ -109,21 +109,25 @@ public abstract class DedupTests(TestDatabase database) : IAsyncLifetime
         var j = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "欧阳 建国", BirthDate = new DateOnly(1980, 5, 4) });
         var k = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "张伟", BirthDate = new DateOnly(1979, 3, 8) });
         var l = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "章伟", BirthDate = new DateOnly(1979, 3, 8) });
-        // Alike but not duplicates: same person name, different birthday; different companies.
+        var m = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "刘洋", Company = "北京华夏科技有限公司" });
+        var n = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "刘 洋", Company = "华夏科技（北京）有限公司" });
+        // Alike but not duplicates: same person name, different birthday; the same name at a namesake company elsewhere;
+        // different companies.
         await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "欧阳建国", BirthDate = new DateOnly(1991, 1, 2) });
+        await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "刘洋", Company = "上海华夏科技有限公司" });
         await CreateAsync(Zhang, Company("广州白云电器有限公司", phone: "13900001111"));
         await CreateAsync(Zhang, Company("成都天府软件有限公司", email: "sales@tianfu.cn"));
 
         var result = await As(Admin, s => s.ScanAsync());
-        Assert.Equal(6, result.Groups);
-        Assert.Equal(12, result.InGroups);
+        Assert.Equal(7, result.Groups);
+        Assert.Equal(14, result.InGroups);
         var groups = await GroupsAsync(Admin);
-        Assert.Equal(6, groups.Count);
+        Assert.Equal(7, groups.Count);
         var expected = new[]
         {
             (new[] { a, b }, DuplicateRule.CompanyName), (new[] { c, d }, DuplicateRule.Phone), (new[] { e, f }, DuplicateRule.Uscc),
             (new[] { g, h }, DuplicateRule.Email), (new[] { i, j }, DuplicateRule.PersonName | DuplicateRule.Pinyin),
-            (new[] { k, l }, DuplicateRule.Pinyin),
+            (new[] { k, l }, DuplicateRule.Pinyin), (new[] { m, n }, DuplicateRule.PersonCompany),
         };
         foreach (var (pair, rule) in expected)
         {
@@ -137,8 +141,8 @@ public abstract class DedupTests(TestDatabase database) : IAsyncLifetime
         Assert.Contains(groups.SelectMany(x => x.Members), m => m.Phones.Any(p => p.Number == "138****5678"));
 
         // A second scan gives the same groups (replaces, does not add).
-        Assert.Equal(6, (await As(Admin, s => s.ScanAsync())).Groups);
-        Assert.Equal(6, (await GroupsAsync(Admin)).Count);
+        Assert.Equal(7, (await As(Admin, s => s.ScanAsync())).Groups);
+        Assert.Equal(7, (await GroupsAsync(Admin)).Count);
     }
 
     [Fact]
@@ -276,6 +280,16 @@ public abstract class DedupTests(TestDatabase database) : IAsyncLifetime
         Assert.Contains(created.Number!, numbers);
         response = await client.PostAsJsonAsync("/api/v1/customers", new { kind = "company", name = "完全不同的名字有限公司" });
         Assert.Null(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["duplicates"]?.AsArray().FirstOrDefault());
+
+        // A person: the same name at the same company (written differently) is a lookalike, at another company not.
+        var liu = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "刘洋", Company = "北京华夏科技有限公司" });
+        var again = await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "刘洋", Company = "华夏科技（北京）" });
+        var person = Assert.Single(again.Duplicates!);
+        Assert.Equal(liu.Number, person.Number);
+        Assert.Equal("姓名和所在公司相同", person.Reasons);
+        Assert.Empty((await CreateAsync(Zhang, new CustomerForm { Kind = CustomerKind.Individual, Name = "刘洋", Company = "长城汽车股份有限公司" })).Duplicates ?? []);
+        Assert.Empty(await _app.AsUserAsync(Li, sp => sp.GetRequiredService<CustomerService>().SimilarAsync(
+            new CustomerForm { Kind = CustomerKind.Individual, Name = "刘洋", Company = "北京华夏科技有限公司" })));
     }
 }
 

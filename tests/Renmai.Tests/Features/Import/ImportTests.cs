@@ -391,7 +391,56 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         Assert.Equal("mobile", synonyms[1]);
         Assert.Equal("email", synonyms[2]);
         Assert.Equal("creditLimitFen", synonyms[3]);
-        Assert.False(synonyms.ContainsKey(4)); // the name is taken by the first column
+        Assert.Equal("company", synonyms[4]); // a person's name and a company: the person is the customer, the company theirs
+
+        // A company sheet keeps its company as the customer's name; a contacts sheet swaps whichever comes first.
+        Assert.Equal(new Dictionary<int, string> { [0] = "name", [1] = "mobile" }, ImportFields.AutoMap(["公司名称", "联系电话"], ImportFields.BuiltIn));
+        Assert.Equal(new Dictionary<int, string> { [0] = "company", [1] = "name", [2] = "title" }, ImportFields.AutoMap(["公司名称", "姓名", "职位"], ImportFields.BuiltIn));
+        Assert.Equal(new Dictionary<int, string> { [0] = "name", [1] = "company" }, ImportFields.AutoMap(["姓名", "工作单位"], ImportFields.BuiltIn));
+    }
+
+    [Fact]
+    public async Task A_contacts_sheet_keeps_where_each_person_works_and_matches_rows_by_name_and_company()
+    {
+        // The sheet most teams keep: 姓名, 联系方式, 公司, 职位 (GBK, as Excel saves it).
+        var csv = Csv(["姓名", "联系方式", "公司", "职位"],
+            ["张伟", "13912345601", "北京华夏科技有限公司", "采购经理"],
+            ["张伟", "13912345602", "长城汽车股份有限公司", "工程师"],
+            ["李娜", "13912345603", "", "自由职业"]);
+        var first = await ImportAsync(_admin, Gbk.GetBytes(csv), "人脉.csv", key: "nameCompany");
+        Assert.True(first["created"]!.GetValue<int>() == 3, first.ToJsonString());
+        var people = await App.WithDbAsync(db => db.Set<Customer>().AsNoTracking().OrderBy(c => c.Number).ToListAsync());
+        Assert.All(people, c => Assert.Equal(CustomerKind.Individual, c.Kind));
+        Assert.Equal(["北京华夏科技有限公司", "长城汽车股份有限公司", null], people.Select(c => c.Company));
+        Assert.Equal("采购经理", people[0].Title);
+
+        // Found by where they work, in characters and in pinyin initials of the company.
+        var byCompany = await (await _admin.GetAsync("/api/v1/search?q=" + Uri.EscapeDataString("华夏"))).ReadArrayAsync();
+        Assert.Contains(people[0].Number, byCompany.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(people[1].Number, byCompany.ToJsonString(), StringComparison.Ordinal);
+        var byInitials = await (await _admin.GetAsync("/api/v1/search?q=ccqc")).ReadArrayAsync();
+        Assert.Contains(people[1].Number, byInitials.ToJsonString(), StringComparison.Ordinal);
+
+        // Name + company: 张伟 of 华夏 (written with spaces) is updated, the same name at another company is a new customer.
+        var again = await ImportAsync(_admin, Gbk.GetBytes(Csv(["姓名", "公司", "职位"],
+            ["张伟", "北京华夏科技 有限公司", "采购总监"],
+            ["张伟", "上海东方明珠有限公司", "销售"],
+            ["李娜", "", "设计师"])), "人脉2.csv", mode: "upsert", key: "nameCompany");
+        Assert.True(again["updated"]!.GetValue<int>() == 2 && again["created"]!.GetValue<int>() == 1, again.ToJsonString());
+        Assert.Equal(4, await CountAsync());
+        var zhang = await App.WithDbAsync(db => db.Set<Customer>().AsNoTracking().SingleAsync(c => c.Number == people[0].Number));
+        Assert.Equal("采购总监", zhang.Title);
+        Assert.Equal("北京华夏科技 有限公司", zhang.Company);
+        Assert.Equal("设计师", (await App.WithDbAsync(db => db.Set<Customer>().AsNoTracking().SingleAsync(c => c.Number == people[2].Number))).Title);
+        var history = await App.WithDbAsync(db => db.Set<ChangeRecord>().Where(r => r.CustomerId == zhang.Id && r.Field == "Company").ToListAsync());
+        Assert.Equal(ChangeSource.Import, Assert.Single(history).Source);
+
+        // A repeat in the file names the person and the company in its note.
+        var repeat = await ImportAsync(_admin, Gbk.GetBytes(Csv(["姓名", "公司"], ["王芳", "华夏科技"], ["王芳", "华夏科技"])), "人脉3.csv", key: "nameCompany");
+        Assert.Equal(1, repeat["skipped"]!.GetValue<int>());
+        var report = await (await _admin.GetAsync($"/api/v1/imports/{repeat["id"].S()}/errors")).Content.ReadAsByteArrayAsync();
+        var note = MiniExcel.Query(new MemoryStream(report), useHeaderRow: true, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>().Single()["错误"]!.ToString();
+        Assert.Contains("王芳/华夏科技", note, StringComparison.Ordinal);
     }
 }
 

@@ -166,6 +166,13 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
             Assert.Equal(0, await ListTotalAsync(q, repB));
             Assert.Equal(1, await ListTotalAsync(q, repA));
         }
+        // Where a person works is searchable, and as private as the rest.
+        await CreateAsync(new { kind = "individual", name = "华山松", company = "终南山茶业有限公司" }, repA);
+        foreach (var q in new[] { "终南山", "znscy", "zhongnanshan" })
+        {
+            Assert.Equal(["华山松"], await NamesAsync(q, repA));
+            Assert.Empty(await NamesAsync(q, repB));
+        }
         var limit = await repB.GetAsync("/api/v1/search?q=qlx&limit=500");
         Assert.Equal(HttpStatusCode.BadRequest, limit.StatusCode);
     }
