@@ -46,6 +46,8 @@ for project in tests/Renmai.Tests tests/Renmai.BrowserTests; do
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$RESULTS" \
     > "$RESULTS/$name.log" 2>&1 || status=1
   grep -E "^  Failed |^  Skipped |Total tests|Passed!|Failed!| error " "$RESULTS/$name.log" | tail -40
+  # Why each failed test failed (its message and the top of its stack), so a CI log alone explains a red run.
+  awk '/^  Failed /{n=14} n>0{print "    | " $0; n--}' "$RESULTS/$name.log" | head -120
 done
 
 # Sum the counters of every TRX file; a missing TRX means a project did not run.

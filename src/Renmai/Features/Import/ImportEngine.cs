@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Renmai.Data;
+using Renmai.Features.Contacts;
 using Renmai.Features.Customers;
 using Renmai.Features.CustomFields;
 using Renmai.Features.Privacy;
@@ -97,6 +98,8 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
     {
         public required ImportRow Row;
         public CustomerForm Form = new();
+        /// <summary>The contact person the row names (联系人 columns), validated; null when none.</summary>
+        public ContactForm? Contact;
         public JsonObject? CustomFields;
         public readonly ImportFields.RowErrors Errors = new();
         public bool NameOnlyMissing;
@@ -263,7 +266,9 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
 
     private static void Convert(RowState s, ImportOptions options, IReadOnlyList<CustomFieldDefinition> defs, PrivacySettings privacy)
     {
-        var origin = ImportFields.Apply(s.Form, s.Row.Cells, options.Mapping, update: false, s.Errors);
+        var contact = new ContactForm();
+        var origin = ImportFields.Apply(s.Form, contact, s.Row.Cells, options.Mapping, update: false, s.Errors);
+        s.Contact = ImportFields.CheckContact(contact, options.Mapping, s.Errors);
         // Validated even when a cell could not be read, so the row's error lists every problem at once.
         try
         {
@@ -433,7 +438,57 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             CustomerId = c.Id, EntityType = nameof(Customer), EntityId = c.Id, EntityLabel = Truncate(c.ToString()), Action = ChangeAction.Created,
             At = now, UserId = actor.UserId, UserName = Truncate(historyName)!, Source = ChangeSource.Import,
         };
-        return new BulkCustomer(c, [], history);
+        return new BulkCustomer(c, s.Contact is { } k ? [NewContact(c.Id, k, now, historyName, primary: true)] : [], history);
+    }
+
+    /// <summary>A contact the import adds, stamped as coming from it.</summary>
+    private static Contact NewContact(Guid customerId, ContactForm k, DateTime now, string historyName, bool primary) => new()
+    {
+        CustomerId = customerId, Name = k.Name, Title = k.Title, Email = k.Email, IsPrimary = primary,
+        Phones = [.. k.Phones.Select(p => new PhoneEntry { Kind = p.Kind, Number = p.Number })],
+        CreatedAt = now, UpdatedAt = now, CreatedBy = Truncate(historyName)!, UpdatedBy = Truncate(historyName)!, UpdatedVia = ChangeSource.Import, Version = 1,
+    };
+
+    /// <summary>
+    /// The row's contact on an existing customer: a contact of the same name gets the title, phone and email the row
+    /// adds (nothing is removed); otherwise a new contact. Either way an <see cref="ImportChange"/> remembers how to take it back.
+    /// </summary>
+    private void UpsertContact(RenmaiDb db, ImportJob job, Customer customer, List<Contact> contacts, ContactForm row, DateTime now, string historyName)
+    {
+        var name = Validators.ToHalfWidth(row.Name).Trim();
+        var existing = contacts.FirstOrDefault(k => Validators.ToHalfWidth(k.Name).Trim() == name);
+        if (existing is null)
+        {
+            var added = NewContact(customer.Id, row, now, historyName, primary: contacts.Count == 0);
+            db.Add(added);
+            contacts.Add(added);
+            AddContactChange(db, job, customer, added, before: null);
+            return;
+        }
+        var before = ContactBefore(existing);
+        var changed = false;
+        if (row.Title is not null && row.Title != existing.Title) { existing.Title = row.Title; changed = true; }
+        if (row.Email is not null && !string.Equals(row.Email, existing.Email, StringComparison.OrdinalIgnoreCase)) { existing.Email = row.Email; changed = true; }
+        var phones = existing.Phones.Select(p => new PhoneEntry { Kind = p.Kind, Number = p.Number, Note = p.Note }).ToList();
+        foreach (var p in row.Phones)
+            if (!phones.Any(x => x.Number == p.Number)) { phones.Add(new PhoneEntry { Kind = p.Kind, Number = p.Number }); changed = true; }
+        if (!changed) return;
+        // A new list, so the sensitive-data hook sees the phones changed and re-seals them.
+        existing.Phones = phones;
+        AddContactChange(db, job, customer, existing, before);
+    }
+
+    private static ContactForm ContactBefore(Contact k) => new()
+    {
+        Name = k.Name, Title = k.Title, Email = k.Email, Phones = [.. k.Phones.Select(p => new PhoneEntry { Kind = p.Kind, Number = p.Number, Note = p.Note })],
+    };
+
+    private void AddContactChange(RenmaiDb db, ImportJob job, Customer customer, Contact contact, ContactForm? before)
+    {
+        var change = new ImportChange { ImportId = job.Id, CustomerId = customer.Id, ContactId = contact.Id };
+        // A contact the import created has no before-image: undo removes it.
+        change.Before = sensitive.Cipher.Seal(before is null ? "null" : JsonStorage.Serialize(before), change.Id);
+        db.Add(change);
     }
 
     private static string? Truncate(string? s) => s is { Length: > 200 } ? s[..200] : s;
@@ -472,6 +527,10 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             db.Actor = importActor;
             var ids = batch.Select(r => updates[r.Line]).Distinct().ToList();
             var customers = await CustomerService.Visible(db.Set<Customer>(), actor).Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+            var contactsOf = options.Mapping.ContainsValue("contactName")
+                ? (await db.Set<Contact>().Where(k => ids.Contains(k.CustomerId)).ToListAsync(ct)).GroupBy(k => k.CustomerId).ToDictionary(g => g.Key, g => g.ToList())
+                : [];
+            var now = clock.GetUtcNow().UtcDateTime;
             foreach (var row in batch)
             {
                 var errors = new ImportFields.RowErrors();
@@ -484,7 +543,9 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                     var form = CustomerForm.From(customer);
                     var before = JsonStorage.Serialize(form);
                     form = JsonStorage.Deserialize<CustomerForm>(before)!;
-                    var origin = ImportFields.Apply(form, row.Cells, options.Mapping, update: true, errors);
+                    var contactCells = new ContactForm();
+                    var origin = ImportFields.Apply(form, contactCells, row.Cells, options.Mapping, update: true, errors);
+                    var contact = ImportFields.CheckContact(contactCells, options.Mapping, errors);
                     if (!errors.Any)
                     {
                         try
@@ -495,6 +556,11 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                             var change = new ImportChange { ImportId = job.Id, CustomerId = customer.Id };
                             change.Before = sensitive.Cipher.Seal(before, change.Id);
                             db.Add(change);
+                            if (contact is not null)
+                            {
+                                if (!contactsOf.TryGetValue(customer.Id, out var list)) contactsOf[customer.Id] = list = [];
+                                UpsertContact(db, job, customer, list, contact, now, historyName);
+                            }
                         }
                         catch (ValidationFailedException ex)
                         {
@@ -530,6 +596,20 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
 
     // ---- Rollback and undo --------------------------------------------------------------------
 
+    /// <summary>A contact as it was before the import: removed when the import added it, else its title, phones and email back.</summary>
+    private void RestoreContact(Contact contact, string before, string by)
+    {
+        var form = JsonStorage.Deserialize<ContactForm>(before);
+        if (form is null)
+        {
+            if (contact.DeletedAt is null) { contact.DeletedAt = clock.GetUtcNow().UtcDateTime; contact.DeletedBy = by; }
+            return;
+        }
+        contact.Title = form.Title;
+        contact.Email = form.Email;
+        contact.Phones = [.. form.Phones];
+    }
+
     /// <summary>
     /// Takes an import back: updated customers get their before-image again (newest first, each in the
     /// history as an import change), created ones are removed — deleted outright when the import never
@@ -550,8 +630,16 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             {
                 var ids = chunk.Select(c => c.CustomerId).Distinct().ToList();
                 var customers = await db.Set<Customer>().IgnoreQueryFilters().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
+                var contactIds = chunk.Where(c => c.ContactId is not null).Select(c => c.ContactId!.Value).ToList();
+                var contacts = contactIds.Count == 0 ? []
+                    : await db.Set<Contact>().IgnoreQueryFilters().Where(k => contactIds.Contains(k.Id)).ToDictionaryAsync(k => k.Id, ct);
                 foreach (var change in chunk)
                 {
+                    if (change.ContactId is { } contactId)
+                    {
+                        if (contacts.TryGetValue(contactId, out var contact)) RestoreContact(contact, sensitive.Cipher.Open(change.Before, change.Id), importActor.Name);
+                        continue;
+                    }
                     if (!customers.TryGetValue(change.CustomerId, out var customer)) continue;
                     var form = JsonStorage.Deserialize<CustomerForm>(sensitive.Cipher.Open(change.Before, change.Id))!;
                     form.ApplyTo(customer, form.CustomFields, sensitiveKeys);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Renmai.Features.Classification;
+using Renmai.Features.Contacts;
 using Renmai.Features.Customers;
 using Renmai.Features.CustomFields;
 
@@ -55,6 +56,11 @@ public static partial class ImportFields
         new("wechat", "微信", ["微信号", "wechat", "weixin"]),
         new("qq", "QQ", ["qq号", "qq"]),
         new("notes", "备注", ["说明", "notes", "note", "remark", "remarks", "comment"]),
+        // The company's contact person on the same row (客户名称, 联系人, 职位, 联系电话): becomes a contact of the customer.
+        new("contactName", "联系人", ["联系人姓名", "联系人名称", "对接人", "contact", "contact name", "contact person"]),
+        new("contactTitle", "联系人职务", ["联系人职位", "联系人头衔", "contact title"]),
+        new("contactMobile", "联系人手机", ["联系人电话", "联系人手机号", "联系人手机号码", "联系人联系方式", "联系人号码", "contact phone", "contact mobile"]),
+        new("contactEmail", "联系人邮箱", ["联系人电子邮箱", "联系人邮件", "contact email"]),
     ];
 
     /// <summary>Built-ins plus one per custom field ("cf.key").</summary>
@@ -93,7 +99,17 @@ public static partial class ImportFields
             map[i] = key;
         }
         PersonAndCompany(headers, map, taken);
+        ContactTitle(headers, map, taken);
         return map;
+    }
+
+    // Next to a 联系人 column, a bare 职位/职务 is the contact's (a company has no job title of its own).
+    private static void ContactTitle(IReadOnlyList<string> headers, Dictionary<int, string> map, HashSet<string> taken)
+    {
+        if (!taken.Contains("contactName") || taken.Contains("contactTitle")) return;
+        var title = map.FirstOrDefault(m => m.Value == "title");
+        if (title.Value is null || taken.Contains("company")) return;
+        map[title.Key] = "contactTitle";
     }
 
     // A contacts sheet (姓名, 联系方式, 公司, 职位) names a person and where they work: both headers are words for the
@@ -169,7 +185,7 @@ public static partial class ImportFields
     /// existing customer's values for an update: empty cells leave a value as it is). Returns, per form
     /// field path, the column it came from, so validation messages point at the right column.
     /// </summary>
-    public static Dictionary<string, int> Apply(CustomerForm form, object?[] cells, Dictionary<int, string> mapping, bool update, RowErrors errors)
+    public static Dictionary<string, int> Apply(CustomerForm form, ContactForm contact, object?[] cells, Dictionary<int, string> mapping, bool update, RowErrors errors)
     {
         var origin = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (col, key) in mapping)
@@ -178,7 +194,7 @@ public static partial class ImportFields
             if (cell is null) continue;
             var text = ImportTable.Text(cell)!.Trim();
             if (text.Length == 0) continue;
-            var error = Set(form, key, cell, text, update, origin, col);
+            var error = key.StartsWith("contact", StringComparison.Ordinal) ? SetContact(contact, key, cell, text) : Set(form, key, cell, text, update, origin, col);
             if (error is not null) errors.Add(col, error);
         }
         if (!update && !mapping.ContainsValue("kind"))
@@ -187,6 +203,52 @@ public static partial class ImportFields
             form.Kind = form.Uscc is not null || LooksLikeCompany(form.Name) ? CustomerKind.Company : CustomerKind.Individual;
         }
         return origin;
+    }
+
+    /// <summary>
+    /// The row's contact person, checked with the contact form's own rules: null when the row names none. A phone or
+    /// email without a name is an error on the row (a contact needs a name).
+    /// </summary>
+    public static ContactForm? CheckContact(ContactForm contact, Dictionary<int, string> mapping, RowErrors errors)
+    {
+        if (contact.Name.Length == 0 && contact.Title is null && contact.Phones.Count == 0 && contact.Email is null) return null;
+        int Column(string key) => mapping.FirstOrDefault(m => m.Value == key) is { Value: not null } m ? m.Key : -1;
+        if (contact.Name.Length == 0)
+        {
+            errors.Add(Column("contactName"), "填写了联系人的职务、电话或邮箱，但没有联系人姓名");
+            return null;
+        }
+        try
+        {
+            ContactService.Validate(contact);
+            return contact;
+        }
+        catch (ValidationFailedException ex)
+        {
+            foreach (var (field, messages) in ex.Errors.Fields)
+            {
+                var column = Column(field switch { "email" => "contactEmail", "name" => "contactName", _ when field.StartsWith("phones", StringComparison.Ordinal) => "contactMobile", _ => "contactName" });
+                foreach (var m in messages) errors.Add(column, "联系人" + m);
+            }
+            return null;
+        }
+    }
+
+    private static string? SetContact(ContactForm c, string key, object cell, string text)
+    {
+        switch (key)
+        {
+            case "contactName": c.Name = text; return null;
+            case "contactTitle": c.Title = text; return null;
+            case "contactEmail": c.Email = Validators.ToHalfWidth(text).Trim(); return null;
+            case "contactMobile":
+                var phone = PhoneText(cell, text, out var phoneError);
+                if (phoneError is not null) return phoneError;
+                if (Privacy.Masking.IsMasked(phone)) return "联系人号码已打码（含 *），无法导入，请填写完整号码";
+                c.Phones.Add(new PhoneEntry { Kind = phone!.Length > 0 && phone[0] == '0' ? PhoneKind.Landline : PhoneKind.Mobile, Number = phone });
+                return null;
+            default: return null;
+        }
     }
 
     /// <summary>The column a validation message belongs to: the one that set the field, else the one mapped to it; -1 for the row.</summary>

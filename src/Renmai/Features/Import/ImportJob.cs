@@ -96,6 +96,8 @@ public sealed class ImportChange
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public Guid ImportId { get; set; }
     public Guid CustomerId { get; set; }
+    /// <summary>Set when the change is to one of the customer's contacts: Before is then that contact (or "null": the import added it).</summary>
+    public Guid? ContactId { get; set; }
     /// <summary>The customer form (with plaintext phones) before the update, encrypted (ADR 0012).</summary>
     public string Before { get; set; } = "";
 }

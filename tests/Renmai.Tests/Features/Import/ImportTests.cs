@@ -9,6 +9,7 @@ using MiniExcelLibs;
 using Renmai.Data;
 using Renmai.Features.Classification;
 using Renmai.Features.Customers;
+using Renmai.Features.Contacts;
 using Renmai.Features.Import;
 using Renmai.Features.Users;
 using Renmai.Tests.Support;
@@ -377,6 +378,9 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         var job = await ImportAsync(_admin, bytes, "客户导入模板.xlsx");
         Assert.Equal(1, job["created"]!.GetValue<int>());
         Assert.Equal(0, job["failed"]!.GetValue<int>());
+        // The example company comes with its contact person.
+        var contact = await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().SingleAsync());
+        Assert.Equal(("王建国", "采购经理", "13912345678"), (contact.Name, contact.Title, contact.Phones.Single().Number));
     }
 
     [Fact]
@@ -441,6 +445,75 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         var report = await (await _admin.GetAsync($"/api/v1/imports/{repeat["id"].S()}/errors")).Content.ReadAsByteArrayAsync();
         var note = MiniExcel.Query(new MemoryStream(report), useHeaderRow: true, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>().Single()["错误"]!.ToString();
         Assert.Contains("王芳/华夏科技", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_company_sheet_with_a_contact_column_gives_each_company_its_contact_person_and_undo_takes_them_back()
+    {
+        // The layout of the 客户人脉管理表格: the customer, then its contact person, their 职位 and a phone (GBK, as Excel saves it).
+        var csv = Csv(["客户名称", "联系人", "职位", "联系电话", "联系人邮箱"],
+            ["北京华夏科技有限公司", "王建国", "采购经理", "13812340001", "wangjg@huaxia.example.com"],
+            ["上海东方明珠贸易有限公司", "", "", "13812340002", ""],
+            ["杭州西湖电子有限公司", "", "总经理", "13812340003", ""],
+            ["深圳南山软件有限公司", "刘洋", "", "13812340004", "不是邮箱"]);
+        var (_, draft) = await UploadAsync(_admin, Gbk.GetBytes(csv), "客户人脉.csv");
+        var proposed = draft["mapping"]!.AsObject();
+        Assert.Equal(["name", "contactName", "contactTitle", "mobile", "contactEmail"], Enumerable.Range(0, 5).Select(i => proposed[i.ToString(System.Globalization.CultureInfo.InvariantCulture)].S()));
+        var first = await ImportAsync(_admin, Gbk.GetBytes(csv), "客户人脉.csv", key: "nameCompany");
+        Assert.True(first["created"]!.GetValue<int>() == 2 && first["failed"]!.GetValue<int>() == 2, first.ToJsonString());
+
+        // Each bad row says which column: a title without a name, an email that is not one.
+        var report = await (await _admin.GetAsync($"/api/v1/imports/{first["id"].S()}/errors")).Content.ReadAsByteArrayAsync();
+        var errors = MiniExcel.Query(new MemoryStream(report), useHeaderRow: true, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>()
+            .ToDictionary(r => r["客户名称"]!.ToString()!, r => r["错误"]!.ToString()!);
+        Assert.Contains("“联系人”列：填写了联系人的职务、电话或邮箱，但没有联系人姓名", errors["杭州西湖电子有限公司"], StringComparison.Ordinal);
+        Assert.Contains("“联系人邮箱”列：联系人", errors["深圳南山软件有限公司"], StringComparison.Ordinal);
+        Assert.Null(await FindByNameAsync("深圳南山软件有限公司"));
+
+        var huaxia = (await FindByNameAsync("北京华夏科技有限公司"))!;
+        var dongfang = (await FindByNameAsync("上海东方明珠贸易有限公司"))!;
+        Assert.Equal("13812340001", huaxia.Phones[0].Number);
+        var wang = await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().SingleAsync(k => k.CustomerId == huaxia.Id));
+        Assert.Equal(("王建国", "采购经理", "wangjg@huaxia.example.com", true), (wang.Name, wang.Title, wang.Email, wang.IsPrimary));
+        Assert.Empty(wang.Phones);
+        Assert.Equal(0, await App.WithDbAsync(db => db.Set<Contact>().CountAsync(k => k.CustomerId == dongfang.Id)));
+        // The contact is in the search row the bulk path wrote: the company is found by the contact's pinyin initials.
+        Assert.Contains(huaxia.Number, (await (await _admin.GetAsync("/api/v1/search?q=wjg")).ReadArrayAsync()).ToJsonString(), StringComparison.Ordinal);
+
+        // A second sheet, one row per contact: the company repeats. With "update", a known contact gets the new title and
+        // phone, a new name becomes another contact; a company without contacts gets its first (primary) one.
+        var second = await ImportAsync(_admin, Gbk.GetBytes(Csv(["客户名称", "联系人", "联系人职务", "联系人手机"],
+            ["北京华夏科技有限公司", "王建国", "采购总监", "13912340009"],
+            ["北京华夏科技有限公司", "赵敏", "财务", "13912340010"],
+            ["上海东方明珠贸易有限公司", "钱进", "", ""])), "联系人.csv", mode: "upsert", key: "nameCompany", duplicates: "update");
+        Assert.True(second["updated"]!.GetValue<int>() == 3 && second["created"]!.GetValue<int>() == 0, second.ToJsonString());
+        var contacts = await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().Where(k => k.CustomerId == huaxia.Id).OrderBy(k => k.CreatedAt).ToListAsync());
+        Assert.Equal(["王建国", "赵敏"], contacts.Select(k => k.Name));
+        Assert.Equal(("采购总监", "13912340009", true), (contacts[0].Title, Assert.Single(contacts[0].Phones).Number, contacts[0].IsPrimary));
+        Assert.Equal(("财务", "13912340010", false), (contacts[1].Title, Assert.Single(contacts[1].Phones).Number, contacts[1].IsPrimary));
+        Assert.True((await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().SingleAsync(k => k.CustomerId == dongfang.Id))).IsPrimary);
+        // The new phone is searchable through the blind index (the EF path re-sealed the contact).
+        Assert.Contains(huaxia.Number, (await (await _admin.GetAsync("/api/v1/search?q=13912340010")).ReadArrayAsync()).ToJsonString(), StringComparison.Ordinal);
+        // The history says the contacts came from the import.
+        var added = await App.WithDbAsync(db => db.Set<ChangeRecord>().AsNoTracking()
+            .Where(r => r.CustomerId == huaxia.Id && r.EntityType == nameof(Contact) && r.Action == ChangeAction.Created).ToListAsync());
+        Assert.Equal(ChangeSource.Import, Assert.Single(added).Source);
+
+        // A rep cannot add a contact to a customer they cannot see.
+        var rep = await App.ClientAsync(Roles.Rep, "li@example.com");
+        var sneak = await ImportAsync(rep, Gbk.GetBytes(Csv(["客户名称", "联系人"], ["北京华夏科技有限公司", "孙悟空"])), "sneak.csv", mode: "update", key: "nameCompany");
+        Assert.Equal(1, sneak["failed"]!.GetValue<int>());
+        Assert.Equal(0, await App.WithDbAsync(db => db.Set<Contact>().CountAsync(k => k.Name == "孙悟空")));
+
+        // Undo: the added contacts go, the updated one is as it was.
+        var undo = await (await _admin.PostAsync($"/api/v1/imports/{second["id"].S()}/undo", null)).ReadObjectAsync();
+        Assert.Equal("undone", undo["status"].S());
+        contacts = await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().Where(k => k.CustomerId == huaxia.Id).ToListAsync());
+        wang = Assert.Single(contacts);
+        Assert.Equal(("王建国", "采购经理"), (wang.Name, wang.Title));
+        Assert.Empty(wang.Phones);
+        Assert.Equal(0, await App.WithDbAsync(db => db.Set<Contact>().CountAsync(k => k.CustomerId == dongfang.Id)));
+        Assert.DoesNotContain(huaxia.Number, (await (await _admin.GetAsync("/api/v1/search?q=13912340010")).ReadArrayAsync()).ToJsonString(), StringComparison.Ordinal);
     }
 }
 
