@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Renmai.Data;
 using Renmai.Features.Customers;
 using Renmai.Features.Users;
@@ -46,9 +47,13 @@ internal static class BenchSetup
         string token;
         double? fillSeconds = null;
         {
-            var builder = RenmaiApp.CreateBuilder([], b => Configure(b, folder));
+            var builder = RenmaiApp.CreateBuilder([], b => Configure(b, folder, o.Postgres));
             await using var host = builder.Build();
             await DataSetup.MigrateAsync(host.Services);
+            // PostgreSQL keeps its data outside the folder: reuse it when it already holds customers.
+            if (o.Postgres is not null)
+                await using (var db = await host.Services.GetRequiredService<IDbContextFactory<RenmaiDb>>().CreateDbContextAsync())
+                    reuse = await db.Set<Customer>().AnyAsync();
             await using var scope = host.Services.CreateAsyncScope();
             // Set-up runs as the system administrator, as the CLI does.
             scope.ServiceProvider.GetRequiredService<CurrentActor>().Set(Renmai.Data.Actor.System);
@@ -71,16 +76,21 @@ internal static class BenchSetup
         }
         var fillPeakMb = Machine.PeakRssMb();
         var peakReset = Machine.ResetPeakRss();
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "renmai.db"), Pooling = true }.ToString();
-        var rows = await ScalarAsync(connectionString, "SELECT COUNT(*) FROM \"Customers\" WHERE \"DeletedAt\" IS NULL");
-        var maxNumber = await ScalarAsync(connectionString, "SELECT MAX(CAST(substr(\"Number\", 3) AS INTEGER)) FROM \"Customers\"");
+        var connectionString = o.Postgres ?? new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "renmai.db"), Pooling = true }.ToString();
+        var rows = await ScalarAsync(o.Postgres, connectionString, "SELECT COUNT(*) FROM \"Customers\" WHERE \"DeletedAt\" IS NULL");
+        var maxNumber = await ScalarAsync(o.Postgres, connectionString, "SELECT MAX(CAST(substr(\"Number\", 3) AS INTEGER)) FROM \"Customers\"");
         Console.WriteLine($"{rows:N0} customers" + (fillSeconds is { } fs ? $", filled in {fs:F1} s ({o.Rows / fs:N0} customers/s)" : ""));
         return new BenchData(token, fillSeconds, fillPeakMb, peakReset, connectionString, rows, maxNumber);
     }
 
-    internal static void Configure(WebApplicationBuilder b, string folder)
+    internal static void Configure(WebApplicationBuilder b, string folder, string? postgres = null)
     {
         b.Configuration["Data:Path"] = folder;
+        if (postgres is not null)
+        {
+            b.Configuration["Database:Provider"] = "Postgres";
+            b.Configuration["ConnectionStrings:Renmai"] = postgres;
+        }
         // Measure serving alone: the hourly pool return would otherwise start its first sweep over the
         // freshly generated (old-dated) demo base in the middle of a phase.
         b.Configuration["Jobs:Enabled"] = "false";
@@ -102,8 +112,15 @@ internal static class BenchSetup
     };
 
 
-    internal static async Task<long> ScalarAsync(string connectionString, string sql)
+    internal static async Task<long> ScalarAsync(string? postgres, string connectionString, string sql)
     {
+        if (postgres is not null)
+        {
+            await using var pg = new Npgsql.NpgsqlConnection(postgres);
+            await pg.OpenAsync();
+            await using var pgCmd = new Npgsql.NpgsqlCommand(sql, pg);
+            return Convert.ToInt64(await pgCmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        }
         await using var c = new SqliteConnection(connectionString);
         await c.OpenAsync();
         await using var cmd = c.CreateCommand();

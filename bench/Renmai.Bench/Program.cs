@@ -5,9 +5,9 @@ using Renmai.Bench;
 
 // dotnet run -c Release --project bench/Renmai.Bench -- list|import|export|search [--rows 1000000] [--seconds 20] [--clients 8]
 var options = BenchOptions.Parse(args);
-if (options is null)
+if (options is null || (options.Postgres is not null && options.Workload != "search"))
 {
-    Console.Error.WriteLine("usage: Renmai.Bench list|import|export|search|dedup [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline] [--only csv|xlsx]");
+    Console.Error.WriteLine("usage: Renmai.Bench list|import|export|search|dedup [--rows N] [--seconds S] [--clients C] [--max-requests M] [--seed N] [--data DIR] [--keep] [--plain-baseline] [--only csv|xlsx] [--pg CONNECTION (search only)]");
     return 2;
 }
 return options.Workload switch
@@ -43,6 +43,8 @@ namespace Renmai.Bench
         public bool PlainBaseline { get; private set; }
         /// <summary>import: only this file type (csv or xlsx), e.g. for a profile.</summary>
         public string? OnlyFile { get; private set; }
+        /// <summary>search: run on this PostgreSQL database (connection string) instead of SQLite; the data folder keeps the keys.</summary>
+        public string? Postgres { get; private set; }
 
         public static BenchOptions? Parse(string[] args)
         {
@@ -63,6 +65,7 @@ namespace Renmai.Bench
                     case "--keep": o.Keep = true; break;
                     case "--plain-baseline": o.PlainBaseline = true; break;
                     case "--only": o.OnlyFile = Next(); break;
+                    case "--pg": o.Postgres = Next(); break;
                     default: return null;
                 }
             }

@@ -18,7 +18,8 @@ namespace Renmai.Bench;
 /// `search`: the global search (GET /api/v1/search, limit 10, admin) for three query sets drawn from the demo
 /// data itself — 2 Chinese characters of real names, pinyin initials of real names, 4 digits of real phones —
 /// against a baseline in the same run: one raw FTS5 query (the same MATCH the app uses for "anywhere", LIMIT 10,
-/// joined to the customers) per request in a bare Kestrel app, on the same SQLite file.
+/// joined to the customers) per request in a bare Kestrel app, on the same SQLite file. With --pg the same on
+/// PostgreSQL: the baseline is the app's "anywhere" LIKE pattern(s) on the pg_trgm-indexed search rows.
 /// </summary>
 internal static class SearchWorkload
 {
@@ -34,13 +35,13 @@ internal static class SearchWorkload
         var data = await BenchSetup.PrepareAsync(o, folder, reuse);
 
         var ourUrl = $"http://127.0.0.1:{BenchSetup.FreePort()}";
-        var appBuilder = RenmaiApp.CreateBuilder(["--urls", ourUrl], b => BenchSetup.Configure(b, folder));
+        var appBuilder = RenmaiApp.CreateBuilder(["--urls", ourUrl], b => BenchSetup.Configure(b, folder, o.Postgres));
         await using var app = await RenmaiApp.BuildAsync(appBuilder);
         await app.StartAsync();
-        var sets = await QuerySetsAsync(app.Services, data.MaxNumber, o.Seed);
+        var sets = await QuerySetsAsync(app.Services, data.MaxNumber, o.Seed, o.Postgres is not null);
 
         var baseUrl = $"http://127.0.0.1:{BenchSetup.FreePort()}";
-        await using var baseline = BuildBaseline(baseUrl, data.ConnectionString);
+        await using var baseline = o.Postgres is null ? BuildBaseline(baseUrl, data.ConnectionString) : BuildPostgresBaseline(baseUrl, o.Postgres);
         await baseline.StartAsync();
 
         using var ours = BenchSetup.NewClient(ourUrl, o.Clients);
@@ -80,7 +81,7 @@ internal static class SearchWorkload
         var report = Report(o, data, data.PeakReset ? servePeakMb : null, results, Path.Combine(folder, "renmai.db"));
         Console.WriteLine();
         Console.WriteLine(report);
-        var resultFile = Path.Combine(Machine.RepoRoot(), "bench", "results", "search.md");
+        var resultFile = Path.Combine(Machine.RepoRoot(), "bench", "results", o.Postgres is null ? "search.md" : "search-postgres.md");
         Directory.CreateDirectory(Path.GetDirectoryName(resultFile)!);
         await File.WriteAllTextAsync(resultFile, report);
         Console.WriteLine($"written to {resultFile}");
@@ -88,8 +89,12 @@ internal static class SearchWorkload
     }
 
     /// <summary>Queries drawn from random customers and their contacts (decrypted through the app for the phones).</summary>
-    private static async Task<List<QuerySet>> QuerySetsAsync(IServiceProvider services, long maxNumber, int seed)
+    private static async Task<List<QuerySet>> QuerySetsAsync(IServiceProvider services, long maxNumber, int seed, bool postgres)
     {
+        // The baseline's form of the app's "anywhere" patterns: FTS5 phrases, or LIKE patterns (one per line) on PostgreSQL.
+        string Pg(string a) => a.Replace('^', CustomerSearchRows.PostgresGramMarker);
+        string Either(string a, string b) => postgres ? $"%{Pg(a)}%\n%{Pg(b)}%" : $"\"{a}\" OR \"{b}\"";
+        string One(string a) => postgres ? $"%{Pg(a)}%" : $"\"{a}\"";
         var rng = new Random(seed);
         var numbers = Enumerable.Range(0, Samples).Select(_ => CustomerNumbers.Format(rng.NextInt64(1, maxNumber + 1))).Distinct().ToList();
         await using var db = await services.GetRequiredService<IDbContextFactory<RenmaiDb>>().CreateDbContextAsync();
@@ -112,16 +117,17 @@ internal static class SearchWorkload
             {
                 var i = rng.Next(han.Length - 1);
                 var q = han.Substring(i, 2);
-                chinese.Add((q, $"\"^{q}\" OR \"|{q}\""));
+                chinese.Add((q, Either("^" + q, "|" + q)));
             }
             var ini = isPerson ? Pinyin.NameInitials(name) : Pinyin.Initials(name)[..Math.Min(4, Pinyin.Initials(name).Length)];
-            if (ini.Length >= 2) initials.Add((ini, ini.Length >= 3 ? $"\"{ini}\"" : $"\"^{ini}\" OR \"|{ini}\""));
+            if (ini.Length >= 2) initials.Add((ini, ini.Length >= 3 ? One(ini) : Either("^" + ini, "|" + ini)));
             var allPhones = c.Phones.Concat(contacts[c.Id].SelectMany(k => k.Phones)).Select(p => SensitiveStore.PhoneDigits(p.Number)).Where(p => p.Length >= 4).ToList();
             if (allPhones.Count > 0)
             {
                 var p = allPhones[rng.Next(allPhones.Count)];
                 var gram = p.Substring(rng.Next(p.Length - 3), 4);
-                phones.Add((gram, "phone:" + CustomerSearchRows.PhoneToken(cipher, gram)));
+                var token = CustomerSearchRows.PhoneToken(cipher, gram);
+                phones.Add((gram, "phone:" + (postgres ? $"%{token}%" : token)));
             }
         }
         return [new("2 Chinese characters", chinese), new("pinyin initials", initials), new("4-digit phone fragment", phones)];
@@ -135,11 +141,14 @@ internal static class SearchWorkload
         sb.AppendLine(ci, $"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine(ci, $"- Machine: {Machine.Describe()} (shared: other builds may have been running, so compare the ratios)");
         sb.AppendLine(ci, $"- Commit: {Machine.Commit(Machine.RepoRoot())}");
-        sb.AppendLine(ci, $"- Rows: {data.Rows:N0} customers (SQLite, seed {o.Seed}); {o.Clients} clients, each phase ≤ {o.Seconds} s or {o.MaxRequests:N0} requests after a warm-up");
+        sb.AppendLine(ci, $"- Rows: {data.Rows:N0} customers ({(o.Postgres is null ? "SQLite" : "PostgreSQL " + PostgresVersion(o.Postgres))}, seed {o.Seed}); {o.Clients} clients, each phase ≤ {o.Seconds} s or {o.MaxRequests:N0} requests after a warm-up");
         if (data.FillSeconds is { } fs) sb.AppendLine(ci, $"- Demo data fill (bulk writer, customers + contacts + blind index + search rows/FTS): {fs:F1} s, {data.Rows / fs:N0} customers/s");
         if (File.Exists(dbFile)) sb.AppendLine(ci, $"- Database file: {new FileInfo(dbFile).Length / 1024.0 / 1024.0:N0} MB");
-        sb.AppendLine(ci, $"- Command: `dotnet run -c Release --project bench/Renmai.Bench -- search --rows {o.Rows} --seconds {o.Seconds} --clients {o.Clients}`");
-        sb.AppendLine(ci, $"- Renmai: GET /api/v1/search?q=…&limit={Limit} in the real app in-process (API token, admin: sees all; ranked exact → prefix → anywhere, up to 3 FTS queries + phone verification by decryption + masking). Baseline: a bare Kestrel app in the same process, one raw FTS5 MATCH per request (the app's \"anywhere\" pattern on the trigram table; for phones the blind token, precomputed, on the phone-token table) joined to Customers, LIMIT {Limit}, rows as JSON.");
+        sb.AppendLine(ci, $"- Command: `dotnet run -c Release --project bench/Renmai.Bench -- search --rows {o.Rows} --seconds {o.Seconds} --clients {o.Clients}{(o.Postgres is null ? "" : " --pg \"…\"")}`");
+        if (o.Postgres is null)
+            sb.AppendLine(ci, $"- Renmai: GET /api/v1/search?q=…&limit={Limit} in the real app in-process (API token, admin: sees all; ranked exact → prefix → anywhere, up to 3 FTS queries + phone verification by decryption + masking). Baseline: a bare Kestrel app in the same process, one raw FTS5 MATCH per request (the app's \"anywhere\" pattern on the trigram table; for phones the blind token, precomputed, on the phone-token table) joined to Customers, LIMIT {Limit}, rows as JSON.");
+        else
+            sb.AppendLine(ci, $"- Renmai: GET /api/v1/search?q=…&limit={Limit} in the real app in-process on PostgreSQL (API token, admin: sees all; ranked exact → prefix → anywhere, up to 3 LIKE queries on the pg_trgm GIN index + phone verification by decryption + masking). Baseline: a bare Kestrel app in the same process, one raw query per request (the app's \"anywhere\" LIKE pattern(s) on CustomerSearch.Text; for phones the blind token, precomputed, on CustomerSearch.PhoneGrams) joined to Customers, LIMIT {Limit}, rows as JSON. Server settings: {PostgresSettings(o.Postgres)}.");
         sb.AppendLine(ci, $"- Queries: {Samples} random customers (and their contacts) of the demo data: a random 2-character window of a name; the pinyin initials of a person name or the first 4 of a company name; a random 4-digit window of a real (decrypted) phone.");
         sb.AppendLine();
         sb.AppendLine("| Query set | Renmai req/s | Renmai p50 ms | Renmai p99 ms | Renmai max ms | Baseline req/s | Baseline p50 ms | Baseline p99 ms | p99 < 50 ms |");
@@ -151,6 +160,54 @@ internal static class SearchWorkload
         sb.AppendLine(ci, $"Peak RSS (VmHWM): {data.FillPeakMb:N0} MB through setup and fill{serving}");
         if (r.Any(x => x.Ours.Errors > 0 || x.Bare.Errors > 0)) sb.AppendLine().AppendLine("Errors occurred: see the console output.");
         return sb.ToString();
+    }
+
+    private static string PostgresVersion(string cs) => PostgresScalar(cs, "SHOW server_version");
+
+    private static string PostgresSettings(string cs) => PostgresScalar(cs,
+        "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'effective_cache_size', 'max_connections', 'fsync')");
+
+    private static string PostgresScalar(string cs, string sql)
+    {
+        using var c = new Npgsql.NpgsqlConnection(cs);
+        c.Open();
+        using var cmd = new Npgsql.NpgsqlCommand(sql, c);
+        return Convert.ToString(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
+    }
+
+    /// <summary>The PostgreSQL baseline: the app's "anywhere" LIKE pattern(s) (one or two, OR) on the trigram-indexed search rows.</summary>
+    private static WebApplication BuildPostgresBaseline(string url, string connectionString)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var source = Npgsql.NpgsqlDataSource.Create(connectionString);
+        app.Lifetime.ApplicationStopped.Register(source.Dispose);
+        const string Join = "SELECT c.\"Number\", c.\"Name\" FROM \"CustomerSearch\" s JOIN \"Customers\" c ON c.\"Id\" = s.\"CustomerId\" WHERE ";
+        app.MapGet("/baseline/search", async (HttpContext http, string m) =>
+        {
+            var phone = m.StartsWith("phone:", StringComparison.Ordinal);
+            var patterns = (phone ? m["phone:".Length..] : m).Split('\n');
+            await using var cmd = source.CreateCommand(Join + (phone ? "s.\"PhoneGrams\" LIKE $1" : "(s.\"Text\" LIKE $1 OR s.\"Text\" LIKE $2)")
+                + " AND c.\"DeletedAt\" IS NULL LIMIT " + Limit);
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = patterns[0] });
+            if (!phone) cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = patterns[^1] });
+            http.Response.ContentType = "application/json; charset=utf-8";
+            await using var json = new Utf8JsonWriter(http.Response.BodyWriter);
+            json.WriteStartArray();
+            await using (var reader = await cmd.ExecuteReaderAsync())
+                while (await reader.ReadAsync())
+                {
+                    json.WriteStartObject();
+                    json.WriteString("number", reader.GetString(0));
+                    json.WriteString("name", reader.GetString(1));
+                    json.WriteEndObject();
+                }
+            json.WriteEndArray();
+            await json.FlushAsync();
+        });
+        return app;
     }
 
     private static WebApplication BuildBaseline(string url, string connectionString)

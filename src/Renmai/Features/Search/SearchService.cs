@@ -141,7 +141,9 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
     private static string Pattern(RenmaiDb db, string text, int rank)
     {
         var body = rank switch { 0 => "|" + text + "|", 1 => "|" + text, _ => text.Length >= 3 ? text : "^" + text };
-        return db.IsPostgres ? "%" + body.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%" : "\"" + body + "\"";
+        return db.IsPostgres
+            ? "%" + body.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_").Replace('^', CustomerSearchRows.PostgresGramMarker) + "%"
+            : "\"" + body + "\"";
     }
 
     /// <summary>The search rows matching any of the patterns (OR).</summary>
