@@ -50,6 +50,13 @@ public sealed class GlobalSearchTest(SeededServer server, BrowserFixture browser
         await box.PressAsync("Enter");
         await Expect(page).ToHaveURLAsync(new Regex("/customers\\?q=shantian$"));
         await Expect(page.CustomerRow(number)).ToBeVisibleAsync();
+        // Best matches first (the start of a pinyin name) until a column header is clicked.
+        await Expect(page.GetByTestId("sort-relevance")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("customer-row").First).ToContainTextAsync("单田芳");
+        await SaveAsync(page, "customer-list-relevance");
+        await page.Locator("th[data-key='name']").ClickAsync();
+        await Expect(page.GetByTestId("sort-relevance")).ToHaveCountAsync(0);
+        await Expect(page.Locator("th[data-key='name'] .sort-icon")).ToBeVisibleAsync();
 
         // Where the person works finds them too.
         await box.ClickAsync();

@@ -16,8 +16,13 @@ public sealed class CustomerListQuery
 {
     public string? Q { get; set; }
     public List<CustomerFilter> Filters { get; set; } = [];
-    /// <summary>A column key, "-" in front for descending. Defaults to most recently updated first.</summary>
+    /// <summary>
+    /// A column key, "-" in front for descending, or <see cref="Relevance"/>: with <see cref="Q"/>, whole-field
+    /// matches first, then field starts, then the rest (each most recently updated first). Defaults to most recently
+    /// updated first.
+    /// </summary>
     public string? Sort { get; set; }
+    public const string Relevance = "relevance";
     public int Page { get; set; } = 1;
     public int PageSize { get; set; } = 50;
 
@@ -205,9 +210,16 @@ public static class CustomerColumns
         return query.Where(Expression.Lambda<Func<Customer, bool>>(predicate, p));
     }
 
-    internal static IOrderedQueryable<Customer> ApplySort(IQueryable<Customer> query, CustomerColumn col, bool descending)
+    internal static IOrderedQueryable<Customer> ApplySort(IQueryable<Customer> query, CustomerColumn col, bool descending,
+        Expression<Func<Customer, int>>? first = null)
     {
-        var method = descending ? nameof(Queryable.OrderByDescending) : nameof(Queryable.OrderBy);
+        // A relevance rank (search) goes before the column; the column then orders within each rank.
+        if (first is not null) query = query.OrderBy(first);
+        var method = (first is null, descending) switch
+        {
+            (true, true) => nameof(Queryable.OrderByDescending), (true, false) => nameof(Queryable.OrderBy),
+            (false, true) => nameof(Queryable.ThenByDescending), (false, false) => nameof(Queryable.ThenBy),
+        };
         var call = Expression.Call(typeof(Queryable), method, [typeof(Customer), col.Selector.ReturnType], query.Expression, Expression.Quote(col.Selector));
         var ordered = (IOrderedQueryable<Customer>)query.Provider.CreateQuery<Customer>(call);
         // Id (a v7 Guid) breaks ties so that pages never overlap or skip.

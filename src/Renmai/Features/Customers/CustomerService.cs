@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Renmai.Data;
@@ -18,6 +19,9 @@ namespace Renmai.Features.Customers;
 public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, TimeProvider clock, SqliteCustomerReader sqliteReader,
     AppSettings settings, SensitiveCipher cipher, AuditLog audit, IHttpContextAccessor http, ListTotals totals, Search.SearchService search)
 {
+    /// <summary>At most this many whole-field and as many field-start matches are ranked ahead of the rest of a search.</summary>
+    private const int RelevanceCap = 200;
+
     // ---- Record scope -------------------------------------------------------------------------
 
     /// <summary>
@@ -59,7 +63,7 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().ToListAsync(ct);
         var columns = CustomerColumns.All(defs, db.IsPostgres).ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
         var errors = new ValidationErrors();
-        var (q, sortCol, descending) = await QueryAsync(db, actor, query, columns, errors, ct);
+        var (q, sortCol, descending, relevance) = await QueryAsync(db, actor, query, columns, errors, ct);
         if (query.Page < 1) errors.Add("page", "页码从 1 开始");
         if (query.PageSize is < 1 or > CustomerListQuery.MaxPageSize) errors.Add("pageSize", $"每页条数应在 1 到 {CustomerListQuery.MaxPageSize} 之间");
         errors.ThrowIfAny();
@@ -67,9 +71,9 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         var total = await totals.GetAsync(ListTotals.ScopeKey(actor, SeesAll(actor)) + "\u001d" + ListTotals.QueryKey(query), () => q.CountAsync(ct));
         // Deferred join: page through Ids only (index-only for the indexed filter+sort pairs, so
         // OFFSET skips index entries, not rows), then load the page's ~50 full rows by Id.
-        var pageIds = CustomerColumns.ApplySort(q, sortCol, descending)
+        var pageIds = CustomerColumns.ApplySort(q, sortCol, descending, relevance)
             .Page(query.Page, query.PageSize).Select(c => c.Id);
-        var items = await CustomerColumns.ApplySort(db.Set<Customer>().AsNoTracking().Where(c => pageIds.Contains(c.Id)), sortCol, descending)
+        var items = await CustomerColumns.ApplySort(db.Set<Customer>().AsNoTracking().Where(c => pageIds.Contains(c.Id)), sortCol, descending, relevance)
             .ToListAsync(ct);
         var privacy = await settings.GetAsync<PrivacySettings>(ct);
         return new PagedResult<CustomerForm>(items.Select(c => CustomerForm.From(c).Mask(privacy)).ToList(), total);
@@ -89,9 +93,9 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
             var defs = await db.Set<CustomFieldDefinition>().AsNoTracking().OrderBy(d => d.SortOrder).ToListAsync(ct);
             var columns = CustomerColumns.All(defs, db.IsPostgres).ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase);
             var errors = new ValidationErrors();
-            var (q, sortCol, descending) = await QueryAsync(db, actor, query, columns, errors, ct);
+            var (q, sortCol, descending, relevance) = await QueryAsync(db, actor, query, columns, errors, ct);
             errors.ThrowIfAny();
-            return new CustomerStream(db, actor, defs, columns, CustomerColumns.ApplySort(q, sortCol, descending));
+            return new CustomerStream(db, actor, defs, columns, CustomerColumns.ApplySort(q, sortCol, descending, relevance));
         }
         catch
         {
@@ -100,26 +104,42 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         }
     }
 
-    /// <summary>The visible customers matching the search text and filters, and the sort column (errors collected).</summary>
-    private async Task<(IQueryable<Customer> Query, CustomerColumn SortColumn, bool Descending)> QueryAsync(RenmaiDb db, Actor actor, CustomerListQuery query,
-        Dictionary<string, CustomerColumn> columns, ValidationErrors errors, CancellationToken ct)
+    /// <summary>
+    /// The visible customers matching the search text and filters, the sort column, and for a search sorted by
+    /// relevance the rank that goes first (errors collected).
+    /// </summary>
+    private async Task<(IQueryable<Customer> Query, CustomerColumn SortColumn, bool Descending, Expression<Func<Customer, int>>? Relevance)> QueryAsync(
+        RenmaiDb db, Actor actor, CustomerListQuery query, Dictionary<string, CustomerColumn> columns, ValidationErrors errors, CancellationToken ct)
     {
-        var q = Visible(db.Set<Customer>().AsNoTracking(), actor);
+        var visible = Visible(db.Set<Customer>().AsNoTracking(), actor);
+        var q = visible;
+        Expression<Func<Customer, int>>? relevance = null;
+        var byRelevance = string.Equals(query.Sort?.Trim(), CustomerListQuery.Relevance, StringComparison.OrdinalIgnoreCase);
         // Pinyin, substrings, phone fragments (blind tokens) and exact sensitive numbers: ADR 0019.
-        if (!string.IsNullOrWhiteSpace(query.Q)) q = await search.FilterAsync(db, q, query.Q, ct);
+        if (!string.IsNullOrWhiteSpace(query.Q))
+        {
+            q = await search.FilterAsync(db, visible, query.Q, ct);
+            if (byRelevance)
+            {
+                // The best matches are few: their ids go into the query, and the rest of the matches follow them.
+                var (exact, prefix) = await search.RankedIdsAsync(db, visible, query.Q, RelevanceCap, ct);
+                relevance = c => exact.Contains(c.Id) ? 0 : prefix.Contains(c.Id) ? 1 : 2;
+            }
+        }
         foreach (var f in query.Filters)
         {
             if (!columns.TryGetValue(f.Field, out var col)) { errors.Add("filter", $"未知的筛选字段“{f.Field}”"); continue; }
             q = CustomerColumns.ApplyFilter(q, col, f, errors);
         }
-        var sortKey = string.IsNullOrWhiteSpace(query.Sort) ? "-updatedAt" : query.Sort.Trim();
+        // Relevance without a search has nothing to rank: most recently updated first.
+        var sortKey = string.IsNullOrWhiteSpace(query.Sort) || byRelevance ? "-updatedAt" : query.Sort.Trim();
         var descending = sortKey.StartsWith('-');
         if (!columns.TryGetValue(sortKey.TrimStart('-', '+'), out var sortCol))
         {
             errors.Add("sort", $"不能按“{sortKey}”排序");
             sortCol = columns["updatedAt"];
         }
-        return (q, sortCol, descending);
+        return (q, sortCol, descending, relevance);
     }
 
     public async Task<CustomerForm> GetAsync(string number, CancellationToken ct = default)

@@ -18,7 +18,7 @@ public static class CustomersApi
     {
         var customers = api.MapGroup("/customers").WithTags("Customers");
         customers.MapGet("/", List).WithName("ListCustomers")
-            .WithSummary("List customers: q, filters (field=value or filter=field:op:value), sort, page, pageSize");
+            .WithSummary("List customers: q, filters (field=value or filter=field:op:value), sort (a column, -column for descending, or relevance: best matches of q first), page, pageSize");
         customers.MapPost("/", Create).WithName("CreateCustomer").RequireAuthorization(UsersSetup.ApiWritePolicy);
         customers.MapGet("/{number}", Get).WithName("GetCustomer");
         customers.MapPatch("/{number}", Patch).WithName("PatchCustomer").RequireAuthorization(UsersSetup.ApiWritePolicy)

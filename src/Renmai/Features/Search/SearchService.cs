@@ -134,6 +134,23 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
     }
 
     /// <summary>
+    /// The customers whose whole field (or whole phone, or its last 4 digits) is <paramref name="q"/>, and those with
+    /// a field starting with it: what a list sorted by relevance puts first. At most <paramref name="cap"/> of each.
+    /// </summary>
+    internal async Task<(List<Guid> Exact, List<Guid> Prefix)> RankedIdsAsync(RenmaiDb db, IQueryable<Customer> visible, string q, int cap, CancellationToken ct)
+    {
+        var terms = Parse(q);
+        var exact = new List<Guid>();
+        var prefix = new List<Guid>();
+        if (terms.PhoneDigits is { } digits) exact.AddRange((await PhoneMatchesAsync(db, visible, digits, cap, ct)).Exact.Select(c => c.Id));
+        foreach (var (rank, into) in new[] { (0, exact), (1, prefix) })
+            foreach (var text in terms.Texts)
+                into.AddRange(await Matching(db, [Pattern(db, text, rank)]).Join(visible, s => s.CustomerId, c => c.Id, (s, c) => c.Id).Take(cap).ToListAsync(ct));
+        exact = [.. exact.Distinct().Take(cap)];
+        return (exact, [.. prefix.Distinct().Except(exact).Take(cap)]);
+    }
+
+    /// <summary>
     /// The pattern for one rank: SQLite FTS5 trigram phrases (quoted, so every character is literal), or
     /// PostgreSQL LIKE patterns. Two-character text has no trigram of its own: "anywhere" then means the
     /// two-character grams of names and initials (^ab).

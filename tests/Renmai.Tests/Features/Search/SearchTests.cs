@@ -188,6 +188,38 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, limit.StatusCode);
     }
 
+    private async Task<List<string>> ListNamesAsync(string query, HttpClient? client = null)
+    {
+        var response = await (client ?? _admin).GetAsync("/api/v1/customers?pageSize=50&" + query);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return [.. (await response.ReadObjectAsync())["items"]!.AsArray().Select(i => i!["name"].S())];
+    }
+
+    [Fact]
+    public async Task The_list_sorted_by_relevance_puts_whole_names_then_name_starts_first_within_the_users_scope()
+    {
+        var repA = await App.ClientAsync(Roles.Rep, "rep-a@example.com");
+        var repB = await App.ClientAsync(Roles.Rep, "rep-b@example.com");
+        // Created in this order, so "most recently updated first" is the reverse of the relevance order.
+        await CreateAsync(new { kind = "company", name = "华夏" }, repA);
+        await CreateAsync(new { kind = "company", name = "华夏银行股份有限公司" }, repA);
+        await CreateAsync(new { kind = "company", name = "北京华夏科技有限公司" }, repA);
+        await CreateAsync(new { kind = "company", name = "华夏人寿保险股份有限公司" }, repB);
+
+        Assert.Equal(["北京华夏科技有限公司", "华夏银行股份有限公司", "华夏"], await ListNamesAsync("q=" + Uri.EscapeDataString("华夏"), repA));
+        Assert.Equal(["华夏", "华夏银行股份有限公司", "北京华夏科技有限公司"], await ListNamesAsync("sort=relevance&q=" + Uri.EscapeDataString("华夏"), repA));
+        // Pinyin initials rank the same way: hx is the whole initials of 华夏 and the start of 华夏银行's.
+        Assert.Equal(["华夏", "华夏银行股份有限公司", "北京华夏科技有限公司"], await ListNamesAsync("sort=relevance&q=hx", repA));
+        // A column sort still orders within the matches; relevance without a search is newest first.
+        Assert.Equal(["北京华夏科技有限公司", "华夏", "华夏银行股份有限公司"], await ListNamesAsync("sort=name&q=" + Uri.EscapeDataString("华夏"), repA));
+        Assert.Equal("北京华夏科技有限公司", (await ListNamesAsync("sort=relevance", repA))[0]);
+        // Another rep's exact match is neither listed nor ranked.
+        Assert.Equal(["华夏人寿保险股份有限公司"], await ListNamesAsync("sort=relevance&q=" + Uri.EscapeDataString("华夏"), repB));
+        var admin = await ListNamesAsync("sort=relevance&q=" + Uri.EscapeDataString("华夏"));
+        // Within a rank, newest first: repB's 华夏人寿 was created after 华夏银行.
+        Assert.Equal(["华夏", "华夏人寿保险股份有限公司", "华夏银行股份有限公司", "北京华夏科技有限公司"], admin);
+    }
+
     [Fact]
     public async Task The_index_follows_edits_contacts_deletion_restore_and_erasure()
     {
