@@ -193,21 +193,27 @@ internal static class SearchWorkload
                 + " AND c.\"DeletedAt\" IS NULL LIMIT " + Limit);
             cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = patterns[0] });
             if (!phone) cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = patterns[^1] });
-            http.Response.ContentType = "application/json; charset=utf-8";
-            await using var json = new Utf8JsonWriter(http.Response.BodyWriter);
-            json.WriteStartArray();
-            await using (var reader = await cmd.ExecuteReaderAsync())
-                while (await reader.ReadAsync())
-                {
-                    json.WriteStartObject();
-                    json.WriteString("number", reader.GetString(0));
-                    json.WriteString("name", reader.GetString(1));
-                    json.WriteEndObject();
-                }
-            json.WriteEndArray();
-            await json.FlushAsync();
+            await using var reader = await cmd.ExecuteReaderAsync();
+            await WriteHitsAsync(http.Response, reader);
         });
         return app;
+    }
+
+    /// <summary>The baselines' response: the rows' number and name as a JSON array.</summary>
+    private static async Task WriteHitsAsync(HttpResponse response, System.Data.Common.DbDataReader reader)
+    {
+        response.ContentType = "application/json; charset=utf-8";
+        await using var json = new Utf8JsonWriter(response.BodyWriter);
+        json.WriteStartArray();
+        while (await reader.ReadAsync())
+        {
+            json.WriteStartObject();
+            json.WriteString("number", reader.GetString(0));
+            json.WriteString("name", reader.GetString(1));
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        await json.FlushAsync();
     }
 
     private static WebApplication BuildBaseline(string url, string connectionString)
@@ -246,19 +252,8 @@ internal static class SearchWorkload
             try
             {
                 c.Cmd.Parameters[0].Value = phone ? m["phone:".Length..] : m;
-                http.Response.ContentType = "application/json; charset=utf-8";
-                await using var json = new Utf8JsonWriter(http.Response.BodyWriter);
-                json.WriteStartArray();
-                await using (var reader = await c.Cmd.ExecuteReaderAsync())
-                    while (await reader.ReadAsync())
-                    {
-                        json.WriteStartObject();
-                        json.WriteString("number", reader.GetString(0));
-                        json.WriteString("name", reader.GetString(1));
-                        json.WriteEndObject();
-                    }
-                json.WriteEndArray();
-                await json.FlushAsync();
+                await using var reader = await c.Cmd.ExecuteReaderAsync();
+                await WriteHitsAsync(http.Response, reader);
             }
             finally
             {
