@@ -38,14 +38,19 @@ internal sealed class CustomerSearchMapping : IEntityTypeConfiguration<CustomerS
         b.HasIndex(x => x.CustomerId).IsUnique();
     }
 
-    /// <summary>PostgreSQL: substring LIKE through a trigram GIN index.</summary>
+    /// <summary>The text search configuration of the phone-token word index: 'simple' keeps each token as it is.</summary>
+    internal const string PhoneTokenConfig = "simple";
+
+    /// <summary>PostgreSQL: substring LIKE through a trigram GIN index; the phone tokens through a word index.</summary>
     internal static void ConfigurePostgres(ModelBuilder builder)
     {
         builder.HasPostgresExtension("pg_trgm");
         builder.Entity<CustomerSearchRow>().Property(x => x.Text).HasConversion(
             v => v.Replace('^', CustomerSearchRows.PostgresGramMarker), v => v.Replace(CustomerSearchRows.PostgresGramMarker, '^'));
         builder.Entity<CustomerSearchRow>().HasIndex(x => x.Text).HasMethod("gin").HasOperators("gin_trgm_ops");
-        builder.Entity<CustomerSearchRow>().HasIndex(x => x.PhoneGrams).HasMethod("gin").HasOperators("gin_trgm_ops");
+        // The phone tokens are whole words: a word index finds one in its posting list, where a trigram index had to
+        // intersect six long lists of random-letter trigrams (30 ms at a million customers).
+        builder.Entity<CustomerSearchRow>().HasIndex(x => x.PhoneGrams).HasMethod("gin").IsTsVectorExpressionIndex(PhoneTokenConfig);
     }
 }
 

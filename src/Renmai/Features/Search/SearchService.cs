@@ -199,8 +199,10 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
             IQueryable<CustomerSearchRow> rows;
             if (db.IsPostgres)
             {
-                rows = db.Set<CustomerSearchRow>();
-                foreach (var t in tokens) rows = rows.Where(s => s.PhoneGrams.Contains(t));
+                // Every token as a whole word (letters a–p only, so the query needs no quoting).
+                var all = string.Join(" & ", tokens);
+                rows = db.Set<CustomerSearchRow>().Where(s =>
+                    EF.Functions.ToTsVector(CustomerSearchMapping.PhoneTokenConfig, s.PhoneGrams).Matches(EF.Functions.ToTsQuery(CustomerSearchMapping.PhoneTokenConfig, all)));
             }
             else rows = db.Set<CustomerSearchRow>().FromSqlRaw(
                 "SELECT s.* FROM CustomerPhoneFts p JOIN CustomerSearch s ON s.Id = p.rowid WHERE CustomerPhoneFts MATCH {0}",

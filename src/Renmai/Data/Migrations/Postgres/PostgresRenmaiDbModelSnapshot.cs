@@ -1156,10 +1156,10 @@ namespace Renmai.Data.Migrations.Postgres
                     b.HasIndex("CustomerId")
                         .IsUnique();
 
-                    b.HasIndex("PhoneGrams");
+                    b.HasIndex("PhoneGrams")
+                        .HasAnnotation("Npgsql:TsVectorConfig", "simple");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("PhoneGrams"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("PhoneGrams"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("Text");
 
