@@ -122,8 +122,12 @@ public sealed class TwoFactorTest(SeededServer server, BrowserFixture browser, I
             await Page.ExpectPathAsync("/account/security");
             await Page.WaitForInteractiveAsync();
             await Page.Locator("a[href='/recycle-bin']").ClickAsync();
+            // The guard sends the in-circuit navigation back: let that round trip finish before looking (the URL is
+            // the same before and after it) and before clicking on the page it renders again.
+            await Page.WaitForTimeoutAsync(1000);
             await Page.ExpectPathAsync("/account/security");
             await Expect(Page.GetByTestId("must-enrol-2fa")).ToBeVisibleAsync();
+            await Page.WaitForInteractiveAsync();
 
             await Page.GetByTestId("2fa-start").ClickAsync();
             await Page.GetByTestId("reauth-password").TextInput().FillAndBlurAsync(password);
