@@ -107,7 +107,7 @@ public sealed class ContactService(IDbContextFactory<RenmaiDb> dbs, CurrentActor
     private static void Apply(Contact c, ContactForm f)
     {
         c.Name = f.Name; c.Gender = f.Gender; c.Title = f.Title; c.Department = f.Department; c.Role = f.Role;
-        c.Phones = f.Phones.Select(p => new PhoneEntry { Kind = p.Kind, Number = p.Number, Note = p.Note }).ToList();
+        c.Phones = f.Phones.Select(p => p.Copy()).ToList();
         c.Email = f.Email; c.WeChat = f.WeChat; c.BirthDate = f.BirthDate; c.IsPrimary = f.IsPrimary; c.Notes = f.Notes;
     }
 

@@ -152,6 +152,9 @@ public sealed class PhoneEntry
     public PhoneKind Kind { get; set; }
     public string Number { get; set; } = "";
     public string? Note { get; set; }
+
+    /// <summary>A separate entry with the same values (lists of phones are replaced, never shared, so the sensitive-data hook sees a change).</summary>
+    public PhoneEntry Copy() => new() { Kind = Kind, Number = Number, Note = Note };
 }
 
 public sealed class SocialAccount

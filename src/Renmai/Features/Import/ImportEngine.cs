@@ -445,7 +445,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
     private static Contact NewContact(Guid customerId, ContactForm k, DateTime now, string historyName, bool primary) => new()
     {
         CustomerId = customerId, Name = k.Name, Title = k.Title, Email = k.Email, IsPrimary = primary,
-        Phones = [.. k.Phones.Select(p => new PhoneEntry { Kind = p.Kind, Number = p.Number })],
+        Phones = [.. k.Phones.Select(p => p.Copy())],
         CreatedAt = now, UpdatedAt = now, CreatedBy = Truncate(historyName)!, UpdatedBy = Truncate(historyName)!, UpdatedVia = ChangeSource.Import, Version = 1,
     };
 
@@ -469,9 +469,9 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         var changed = false;
         if (row.Title is not null && row.Title != existing.Title) { existing.Title = row.Title; changed = true; }
         if (row.Email is not null && !string.Equals(row.Email, existing.Email, StringComparison.OrdinalIgnoreCase)) { existing.Email = row.Email; changed = true; }
-        var phones = existing.Phones.Select(p => new PhoneEntry { Kind = p.Kind, Number = p.Number, Note = p.Note }).ToList();
+        var phones = existing.Phones.Select(p => p.Copy()).ToList();
         foreach (var p in row.Phones)
-            if (!phones.Any(x => x.Number == p.Number)) { phones.Add(new PhoneEntry { Kind = p.Kind, Number = p.Number }); changed = true; }
+            if (!phones.Any(x => x.Number == p.Number)) { phones.Add(p.Copy()); changed = true; }
         if (!changed) return;
         // A new list, so the sensitive-data hook sees the phones changed and re-seals them.
         existing.Phones = phones;
@@ -480,7 +480,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
 
     private static ContactForm ContactBefore(Contact k) => new()
     {
-        Name = k.Name, Title = k.Title, Email = k.Email, Phones = [.. k.Phones.Select(p => new PhoneEntry { Kind = p.Kind, Number = p.Number, Note = p.Note })],
+        Name = k.Name, Title = k.Title, Email = k.Email, Phones = [.. k.Phones.Select(p => p.Copy())],
     };
 
     private void AddContactChange(RenmaiDb db, ImportJob job, Customer customer, Contact contact, ContactForm? before)

@@ -212,7 +212,7 @@ public static partial class ImportFields
     public static ContactForm? CheckContact(ContactForm contact, Dictionary<int, string> mapping, RowErrors errors)
     {
         if (contact.Name.Length == 0 && contact.Title is null && contact.Phones.Count == 0 && contact.Email is null) return null;
-        int Column(string key) => mapping.FirstOrDefault(m => m.Value == key) is { Value: not null } m ? m.Key : -1;
+        int Column(string key) => ColumnOf(key, NoOrigin, mapping);
         if (contact.Name.Length == 0)
         {
             errors.Add(Column("contactName"), "填写了联系人的职务、电话或邮箱，但没有联系人姓名");
@@ -234,6 +234,9 @@ public static partial class ImportFields
         }
     }
 
+    /// <summary>A number in a phone column: a leading 0 is an area code (landline), anything else a mobile.</summary>
+    private static PhoneKind KindOf(string phone) => phone.Length > 0 && phone[0] == '0' ? PhoneKind.Landline : PhoneKind.Mobile;
+
     private static string? SetContact(ContactForm c, string key, object cell, string text)
     {
         switch (key)
@@ -245,11 +248,13 @@ public static partial class ImportFields
                 var phone = PhoneText(cell, text, out var phoneError);
                 if (phoneError is not null) return phoneError;
                 if (Privacy.Masking.IsMasked(phone)) return "联系人号码已打码（含 *），无法导入，请填写完整号码";
-                c.Phones.Add(new PhoneEntry { Kind = phone!.Length > 0 && phone[0] == '0' ? PhoneKind.Landline : PhoneKind.Mobile, Number = phone });
+                c.Phones.Add(new PhoneEntry { Kind = KindOf(phone!), Number = phone! });
                 return null;
             default: return null;
         }
     }
+
+    private static readonly Dictionary<string, int> NoOrigin = [];
 
     /// <summary>The column a validation message belongs to: the one that set the field, else the one mapped to it; -1 for the row.</summary>
     public static int ColumnOf(string field, Dictionary<string, int> origin, Dictionary<int, string> mapping)
@@ -276,7 +281,7 @@ public static partial class ImportFields
                 var phone = PhoneText(cell, text, out var phoneError);
                 if (phoneError is not null) return phoneError;
                 if (Privacy.Masking.IsMasked(phone)) return update ? null : "号码已打码（含 *），无法导入，请填写完整号码";
-                var kind = key == "landline" || (phone!.Length > 0 && phone[0] == '0') ? PhoneKind.Landline : PhoneKind.Mobile;
+                var kind = key == "landline" ? PhoneKind.Landline : KindOf(phone!);
                 if (f.Phones.Count > 0)
                 {
                     // Updating: a number the customer already has is no change (parsed only then: it is the costly part of a row).
