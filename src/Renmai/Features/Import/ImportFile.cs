@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
-using MiniExcelLibs;
 using Sylvan.Data.Csv;
 
 namespace Renmai.Features.Import;
@@ -26,7 +25,7 @@ public readonly record struct ImportRow(long Line, object?[] Cells);
 /// <summary>
 /// An open import file: the header row, an estimate of the data rows (for the progress bar) and the
 /// data rows, streamed. Csv/txt through Sylvan.Data.Csv with the encoding and separator detected;
-/// xlsx through MiniExcel's streaming reader after the package's sizes were checked.
+/// xlsx through <see cref="XlsxSheet"/> after the package's sizes were checked.
 /// </summary>
 public sealed class ImportTable : IDisposable
 {
@@ -188,44 +187,33 @@ public sealed class ImportTable : IDisposable
 
     private static ImportTable OpenExcel(string path, ImportLimits limits)
     {
-        long estimate = 0;
-        try
-        {
-            using var zip = ZipFile.OpenRead(path);
-            long total = 0;
-            foreach (var entry in zip.Entries)
-            {
-                total += entry.Length;
-                if (entry.Length > 1_000_000 && entry.CompressedLength > 0 && entry.Length / entry.CompressedLength > limits.MaxCompressionRatio)
-                    throw new ImportFileException($"文件中的“{entry.FullName}”解压后异常膨胀（压缩比超过 {limits.MaxCompressionRatio}:1），疑似压缩炸弹，已拒绝");
-            }
-            if (total > limits.MaxUncompressedBytes)
-                throw new ImportFileException($"文件解压后过大（{total / 1048576} MB），上限为 {limits.MaxUncompressedBytes / 1048576} MB，已拒绝");
-            if (zip.GetEntry("xl/workbook.xml") is null) throw new ImportFileException("文件不是有效的 Excel 工作簿（缺少 xl/workbook.xml），请用 Excel 重新保存为 .xlsx");
-            var sheet = zip.Entries.Where(e => e.FullName.StartsWith("xl/worksheets/sheet", StringComparison.Ordinal)).OrderBy(e => e.FullName, StringComparer.Ordinal).FirstOrDefault();
-            if (sheet is not null) estimate = DimensionRows(sheet);
-        }
-        catch (InvalidDataException)
-        {
-            throw new ImportFileException("文件已损坏或不完整（不是有效的 xlsx 压缩包），请重新保存后再上传");
-        }
-        catch (IOException)
-        {
-            throw new ImportFileException("文件已损坏或不完整（不是有效的 xlsx 压缩包），请重新保存后再上传");
-        }
-
+        XlsxSheet sheet;
+        long estimate;
         string[] headers;
         try
         {
-            var first = MiniExcel.Query(path, useHeaderRow: false, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>().FirstOrDefault();
+            using (var zip = ZipFile.OpenRead(path))
+            {
+                long total = 0;
+                foreach (var entry in zip.Entries)
+                {
+                    total += entry.Length;
+                    if (entry.Length > 1_000_000 && entry.CompressedLength > 0 && entry.Length / entry.CompressedLength > limits.MaxCompressionRatio)
+                        throw new ImportFileException($"文件中的“{entry.FullName}”解压后异常膨胀（压缩比超过 {limits.MaxCompressionRatio}:1），疑似压缩炸弹，已拒绝");
+                }
+                if (total > limits.MaxUncompressedBytes)
+                    throw new ImportFileException($"文件解压后过大（{total / 1048576} MB），上限为 {limits.MaxUncompressedBytes / 1048576} MB，已拒绝");
+                if (zip.GetEntry("xl/workbook.xml") is null) throw new ImportFileException("文件不是有效的 Excel 工作簿（缺少 xl/workbook.xml），请用 Excel 重新保存为 .xlsx");
+            }
+            sheet = XlsxSheet.Open(path);
+            using (var zip = ZipFile.OpenRead(path)) estimate = DimensionRows(zip.GetEntry(sheet.SheetEntry)!);
+            var (number, first) = sheet.Rows().FirstOrDefault();
             if (first is null) throw new ImportFileException("工作表是空的，没有可导入的内容");
-            headers = new string[first.Count];
-            var i = 0;
-            foreach (var (_, v) in first) headers[i++] = Text(v)?.Trim() ?? "";
+            headers = number == 1 ? [.. first.Select(v => Text(v)?.Trim() ?? "")] : [];
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or System.Xml.XmlException or InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or System.Xml.XmlException)
         {
-            throw new ImportFileException("文件已损坏或不完整，无法读取工作表：" + ex.Message);
+            throw new ImportFileException("文件已损坏或不完整（不是有效的 xlsx 工作簿），请重新保存后再上传");
         }
         var width = headers.Length;
         while (width > 0 && headers[width - 1].Length == 0) width--;
@@ -234,8 +222,8 @@ public sealed class ImportTable : IDisposable
 
         IEnumerable<ImportRow> Rows()
         {
-            using var enumerator = MiniExcel.Query(path, useHeaderRow: false, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>().GetEnumerator();
-            long line = 0;
+            using var enumerator = sheet.Rows().GetEnumerator();
+            long line = 1;
             while (true)
             {
                 bool more;
@@ -245,18 +233,17 @@ public sealed class ImportTable : IDisposable
                     throw new ImportFileException($"第 {line + 1} 行附近文件已损坏或不完整，无法继续读取");
                 }
                 if (!more) yield break;
-                line++;
-                if (line == 1) continue;
+                var (number, read) = enumerator.Current;
+                line = number;
+                if (number <= 1) continue;
                 var cells = new object?[width];
                 var any = false;
-                var i = 0;
-                foreach (var (_, v) in enumerator.Current)
+                for (var i = 0; i < width && i < read.Length; i++)
                 {
-                    if (i >= width) break;
+                    var v = read[i];
                     if (v is not null && !(v is string s && s.Length == 0)) { cells[i] = v; any = true; }
-                    i++;
                 }
-                if (any) yield return new ImportRow(line, cells);
+                if (any) yield return new ImportRow(number, cells);
             }
         }
         return new ImportTable(headers, estimate, "Excel 工作簿（.xlsx）", Rows, null);
