@@ -16,6 +16,10 @@ public enum DuplicateRule
     Pinyin = 32,
     /// <summary>An individual's name and the company they work at (所在公司, compared like company names).</summary>
     PersonCompany = 64,
+    /// <summary>A contact person's phone is also listed under another customer (one company entered twice).</summary>
+    ContactPhone = 128,
+    /// <summary>A contact person's personal e-mail is also listed under another customer.</summary>
+    ContactEmail = 256,
 }
 
 public enum DuplicateStatus { Open = 0, Dismissed = 1, Merged = 2 }

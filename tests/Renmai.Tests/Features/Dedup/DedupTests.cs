@@ -146,6 +146,45 @@ public abstract class DedupTests(TestDatabase database) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Customers_whose_contact_persons_share_a_phone_or_a_personal_email_are_grouped()
+    {
+        Task<ContactForm> Contact(CustomerForm customer, string name, string? phone = null, string? email = null) =>
+            _app.AsUserAsync(Zhang, sp => sp.GetRequiredService<ContactService>().AddAsync(customer.Number!, new ContactForm
+            {
+                Name = name, Email = email, Phones = phone is null ? [] : [new PhoneEntry { Kind = PhoneKind.Mobile, Number = phone }],
+            }));
+        var a = await CreateAsync(Zhang, Company("深圳前海云帆科技有限公司"));
+        var b = await CreateAsync(Zhang, Company("云帆智能工作室"));
+        var c = await CreateAsync(Zhang, Company("南京紫金文化传媒有限公司"));
+        var d = await CreateAsync(Zhang, Company("金陵文创工作室"));
+        var e = await CreateAsync(Zhang, Company("重庆山城火锅有限公司"));
+        var f = await CreateAsync(Zhang, Company("山城餐饮管理部"));
+        await Contact(a, "陈晓明", phone: "13711112222");
+        await Contact(b, "陈晓明", phone: "137 1111 2222");
+        await Contact(c, "周婷", email: "Zhou.Ting@zijin.cn");
+        await Contact(d, "周婷", email: "zhou.ting@ZIJIN.cn");
+        // Not a signal: a role mailbox shared by two customers, and one customer listing the same phone twice.
+        await Contact(e, "前台", email: "info@shancheng.cn");
+        await Contact(f, "前台", email: "info@shancheng.cn");
+        await Contact(e, "刘强", phone: "13600001111");
+        await Contact(e, "刘强（备用）", phone: "13600001111");
+
+        var result = await As(Admin, s => s.ScanAsync());
+        Assert.Equal(2, result.Groups);
+        var groups = await GroupsAsync(Admin);
+        var byPhone = Assert.Single(groups, g => Numbers(g).SetEquals([a.Number!, b.Number!]));
+        Assert.Equal(DuplicateRule.ContactPhone, byPhone.Rules);
+        Assert.Equal("联系人电话相同", byPhone.RuleLabels);
+        var byEmail = Assert.Single(groups, g => Numbers(g).SetEquals([c.Number!, d.Number!]));
+        Assert.Equal(DuplicateRule.ContactEmail, byEmail.Rules);
+
+        // A contact removed from one of them is no longer a reason.
+        var chen = await _app.WithDbAsync(db => db.Set<Contact>().SingleAsync(k => k.Name == "陈晓明" && db.Set<Customer>().Any(x => x.Id == k.CustomerId && x.Number == b.Number)));
+        await _app.AsUserAsync(Zhang, async sp => { await sp.GetRequiredService<ContactService>().DeleteAsync(b.Number!, chen.Id); return 0; });
+        Assert.Equal(1, (await As(Admin, s => s.ScanAsync())).Groups);
+    }
+
+    [Fact]
     public async Task Groups_are_seen_only_when_every_member_is_in_scope_and_reps_cannot_scan()
     {
         var own = await CreateAsync(Zhang, Company("上海浦江机电有限公司", phone: "13812345678"));
