@@ -83,7 +83,7 @@ internal static class DedupWorkload
         sb.AppendLine(ci, $"- Data: {o.Rows:N0} demo customers (seed {o.Seed}, generated in {fillSeconds:F1} s) + {truth.Count:N0} planted duplicates " +
             $"(every 50th customer gets one; {rows:N0} in total), SQLite");
         sb.AppendLine("- Scan: `DedupService.ScanAsync` as the system administrator: reads Id/Kind/Name/Email/USCC/BirthDate of every customer,")
-          .AppendLine("  the shared phone hashes from the blind index (SQL GROUP BY), sorts one 64-bit key per customer and rule, joins equal")
+          .AppendLine("  the shared phone hashes of customers and of contacts from the blind index (SQL GROUP BY), contact e-mails, sorts one 64-bit key per customer and rule, joins equal")
           .AppendLine("  keys by union-find, writes the groups. Peak RSS: VmHWM of the process (which also generated the data), reset before the scan.").AppendLine();
         sb.AppendLine("| Measure | Value |").AppendLine("|---|---:|");
         sb.AppendLine(ci, $"| Scan time | {seconds:F1} s |");
