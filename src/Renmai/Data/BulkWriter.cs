@@ -266,16 +266,14 @@ public static class BulkWriter
 
         private void Bind(sqlite3_stmt stmt, int index, object? value, int column)
         {
-            if (value is not (null or Utf8Text or string or long or double or byte[]))
+            // Values put into their stored form in advance (BulkTable.ToSqlite) pass through unchanged.
+            object? stored;
+            try { stored = SqliteValues.Stored(value, _table.IsSqliteBlob(column)); }
+            catch (NotSupportedException)
             {
-                // A provider value not stored in advance (BulkTable.ToSqlite): into its stored form first.
-                try { value = SqliteValues.Stored(value, _table.IsSqliteBlob(column)); }
-                catch (NotSupportedException)
-                {
-                    throw new NotSupportedException($"Bulk insert cannot store {value!.GetType().Name} in {_table.Table}.{_table.Columns[column].Name}.");
-                }
+                throw new NotSupportedException($"Bulk insert cannot store {value!.GetType().Name} in {_table.Table}.{_table.Columns[column].Name}.");
             }
-            Check(value switch
+            Check(stored switch
             {
                 null => raw.sqlite3_bind_null(stmt, index),
                 Utf8Text t => raw.sqlite3_bind_text(stmt, index, t.Span),
@@ -283,7 +281,7 @@ public static class BulkWriter
                 long v => raw.sqlite3_bind_int64(stmt, index, v),
                 double v => raw.sqlite3_bind_double(stmt, index, v),
                 byte[] v => raw.sqlite3_bind_blob(stmt, index, v),
-                _ => throw new InvalidOperationException("unreachable"),
+                _ => throw new InvalidOperationException($"SqliteValues.Stored returned a {stored.GetType().Name}."),
             });
         }
 

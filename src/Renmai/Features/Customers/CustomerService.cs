@@ -118,11 +118,10 @@ public sealed class CustomerService(IDbContextFactory<RenmaiDb> dbs, CurrentActo
         // Pinyin, substrings, phone fragments (blind tokens) and exact sensitive numbers: ADR 0019.
         if (!string.IsNullOrWhiteSpace(query.Q))
         {
-            q = await search.FilterAsync(db, visible, query.Q, ct);
-            if (byRelevance)
+            (q, var ranking) = await search.FilterAsync(db, visible, query.Q, ct, byRelevance ? RelevanceCap : 0);
+            if (ranking is { Exact: var exact, Prefix: var prefix })
             {
                 // The best matches are few: their ids go into the query, and the rest of the matches follow them.
-                var (exact, prefix) = await search.RankedIdsAsync(db, visible, query.Q, RelevanceCap, ct);
                 relevance = c => exact.Contains(c.Id) ? 0 : prefix.Contains(c.Id) ? 1 : 2;
             }
         }

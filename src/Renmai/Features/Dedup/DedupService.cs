@@ -115,21 +115,18 @@ public sealed class DedupService(IDbContextFactory<RenmaiDb> dbs, CurrentActor c
         var index = new Dictionary<Guid, int>(ids.Count);
         for (var i = 0; i < ids.Count; i++) index[ids[i]] = i;
 
-        // Phones are encrypted: equal numbers are equal blind-index hashes (the customer's own phones).
-        var shared = db.Set<SensitiveIndexEntry>().Where(x => x.Kind == SensitiveKind.PhoneFull && x.EntityId == x.CustomerId)
-            .GroupBy(x => x.Hash).Where(g => g.Count() > 1).Select(g => g.Key);
-        var phoneRows = await db.Set<SensitiveIndexEntry>().AsNoTracking()
-            .Where(x => x.Kind == SensitiveKind.PhoneFull && x.EntityId == x.CustomerId && shared.Contains(x.Hash))
-            .Select(x => new { x.Hash, x.CustomerId }).ToListAsync(ct);
-        keys[DuplicateRule.Phone] = phoneRows.Where(r => index.ContainsKey(r.CustomerId)).Select(r => (Hash(r.Hash), index[r.CustomerId])).ToList();
-
-        // Contact persons: one person (a phone, a personal e-mail) listed under two customers. Only hashes that occur
-        // under more than one customer are read, so a million contacts cost one grouped index scan.
-        var contactPhones = db.Set<SensitiveIndexEntry>()
-            .Where(x => x.Kind == SensitiveKind.PhoneFull && x.EntityId != x.CustomerId && db.Set<Contact>().Any(k => k.Id == x.EntityId));
-        var sharedContact = contactPhones.GroupBy(x => x.Hash).Where(g => g.Select(x => x.CustomerId).Distinct().Count() > 1).Select(g => g.Key);
-        var contactPhoneRows = await contactPhones.AsNoTracking().Where(x => sharedContact.Contains(x.Hash)).Select(x => new { x.Hash, x.CustomerId }).ToListAsync(ct);
-        keys[DuplicateRule.ContactPhone] = contactPhoneRows.Where(r => index.ContainsKey(r.CustomerId)).Select(r => (Hash(r.Hash), index[r.CustomerId])).ToList();
+        // Phones are encrypted: equal numbers are equal blind-index hashes. Only hashes that occur under more than one
+        // customer are read, so a million phones cost one grouped index scan.
+        async Task<List<(ulong Key, int Index)>> SharedPhonesAsync(IQueryable<SensitiveIndexEntry> entries)
+        {
+            var shared = entries.GroupBy(x => x.Hash).Where(g => g.Select(x => x.CustomerId).Distinct().Count() > 1).Select(g => g.Key);
+            var found = await entries.AsNoTracking().Where(x => shared.Contains(x.Hash)).Select(x => new { x.Hash, x.CustomerId }).ToListAsync(ct);
+            return [.. found.Where(r => index.ContainsKey(r.CustomerId)).Select(r => (Hash(r.Hash), index[r.CustomerId]))];
+        }
+        var phones = db.Set<SensitiveIndexEntry>().Where(x => x.Kind == SensitiveKind.PhoneFull);
+        keys[DuplicateRule.Phone] = await SharedPhonesAsync(phones.Where(x => x.EntityId == x.CustomerId));
+        // Contact persons: one person (a phone, a personal e-mail) listed under two customers.
+        keys[DuplicateRule.ContactPhone] = await SharedPhonesAsync(phones.Where(x => x.EntityId != x.CustomerId && db.Set<Contact>().Any(k => k.Id == x.EntityId)));
         var contactEmails = db.Set<Contact>().AsNoTracking().Where(k => k.Email != null).Select(k => new { k.CustomerId, k.Email }).AsAsyncEnumerable();
         await foreach (var k in contactEmails.WithCancellation(ct))
             if (index.TryGetValue(k.CustomerId, out var i) && DedupKeys.PersonalEmail(k.Email) is { } e) keys[DuplicateRule.ContactEmail].Add((Hash(e), i));
@@ -517,7 +514,7 @@ public static class DuplicateFinder
         {
             // The core (华夏科技) is in every variant of the name: the search index finds the candidates (a LIKE
             // would read every customer on each create), the exact comparison runs on those few.
-            var candidates = await (await search.FilterAsync(db, visible, core, ct)).Where(c => c.Kind == CustomerKind.Company)
+            var candidates = await (await search.FilterAsync(db, visible, core, ct)).Matches.Where(c => c.Kind == CustomerKind.Company)
                 .Select(c => new { c.Id, c.Number, c.Name }).Take(200).ToListAsync(ct);
             Add(candidates.Where(c => DedupKeys.CompanyName(c.Name) == core).Select(c => (c.Id, c.Number, c.Name)), DuplicateRule.CompanyName);
         }

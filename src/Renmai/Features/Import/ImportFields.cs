@@ -106,10 +106,10 @@ public static partial class ImportFields
     // Next to a 联系人 column, a bare 职位/职务 is the contact's (a company has no job title of its own).
     private static void ContactTitle(IReadOnlyList<string> headers, Dictionary<int, string> map, HashSet<string> taken)
     {
-        if (!taken.Contains("contactName") || taken.Contains("contactTitle")) return;
+        // With a 所在公司 column the sheet is about people, and 职位 is the customer's own.
+        if (!taken.Contains("contactName") || taken.Contains("contactTitle") || taken.Contains("company")) return;
         var title = map.FirstOrDefault(m => m.Value == "title");
-        if (title.Value is null || taken.Contains("company")) return;
-        map[title.Key] = "contactTitle";
+        if (title.Value is not null) map[title.Key] = "contactTitle";
     }
 
     // A contacts sheet (姓名, 联系方式, 公司, 职位) names a person and where they work: both headers are words for the

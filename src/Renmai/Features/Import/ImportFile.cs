@@ -206,7 +206,7 @@ public sealed class ImportTable : IDisposable
                 if (zip.GetEntry("xl/workbook.xml") is null) throw new ImportFileException("文件不是有效的 Excel 工作簿（缺少 xl/workbook.xml），请用 Excel 重新保存为 .xlsx");
             }
             sheet = XlsxSheet.Open(path);
-            using (var zip = ZipFile.OpenRead(path)) estimate = DimensionRows(zip.GetEntry(sheet.SheetEntry)!);
+            estimate = sheet.DimensionRows;
             var (number, first) = sheet.Rows().FirstOrDefault();
             if (first is null) throw new ImportFileException("工作表是空的，没有可导入的内容");
             headers = number == 1 ? [.. first.Select(v => Text(v)?.Trim() ?? "")] : [];
@@ -247,23 +247,6 @@ public sealed class ImportTable : IDisposable
             }
         }
         return new ImportTable(headers, estimate, "Excel 工作簿（.xlsx）", Rows, null);
-    }
-
-    /// <summary>Rows from the sheet's &lt;dimension ref="A1:T1000001"/&gt; (near the start of the part), minus the header.</summary>
-    private static long DimensionRows(ZipArchiveEntry sheet)
-    {
-        using var stream = sheet.Open();
-        var buffer = new byte[4096];
-        var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-        var head = Encoding.UTF8.GetString(buffer, 0, n);
-        var at = head.IndexOf("<dimension ref=\"", StringComparison.Ordinal);
-        if (at < 0) return 0;
-        var end = head.IndexOf('"', at + 16);
-        if (end < 0) return 0;
-        var range = head[(at + 16)..end];
-        var last = range.Split(':')[^1];
-        var digits = new string([.. last.SkipWhile(char.IsLetter)]);
-        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var rows) ? Math.Max(0, rows - 1) : 0;
     }
 
     /// <summary>A cell as text the way a person reads it: whole numbers without ".0" or exponent.</summary>

@@ -20,9 +20,10 @@ public sealed class XlsxSheet
     private readonly bool[] _dateStyles;
     private readonly bool _date1904;
 
-    private XlsxSheet(string path, string sheetEntry, SharedStrings strings, bool[] dateStyles, bool date1904)
+    private XlsxSheet(string path, string sheetEntry, long dimensionRows, SharedStrings strings, bool[] dateStyles, bool date1904)
     {
         _path = path;
+        DimensionRows = dimensionRows;
         _sheetEntry = sheetEntry;
         _strings = strings;
         _dateStyles = dateStyles;
@@ -31,6 +32,9 @@ public sealed class XlsxSheet
 
     /// <summary>The package part of the sheet that is read (for the row estimate).</summary>
     public string SheetEntry => _sheetEntry;
+
+    /// <summary>Data rows the sheet declares (its &lt;dimension&gt; minus the header), 0 when it does not say: an estimate for the progress bar.</summary>
+    public long DimensionRows { get; }
 
     /// <summary>Reads the workbook, its relationships, shared strings and styles. Throws InvalidDataException for a package that is not a workbook.</summary>
     public static XlsxSheet Open(string path)
@@ -65,7 +69,7 @@ public sealed class XlsxSheet
             ?? throw new InvalidDataException("the workbook has no worksheet");
         var strings = Entry(zip, PartOf("/sharedStrings") ?? "xl/sharedStrings.xml") is { } sst ? SharedStrings.Read(sst) : new SharedStrings();
         var styles = Entry(zip, PartOf("/styles") ?? "xl/styles.xml") is { } st ? DateStyles(st) : [];
-        return new XlsxSheet(path, sheet.FullName, strings, styles, date1904);
+        return new XlsxSheet(path, sheet.FullName, Dimension(sheet), strings, styles, date1904);
     }
 
     /// <summary>The sheet's rows in order: the row number (1 = the first row of the sheet) and the cells by column (A = 0).
@@ -230,6 +234,23 @@ public sealed class XlsxSheet
             }
         }
         return false;
+    }
+
+    /// <summary>Rows from the sheet's &lt;dimension ref="A1:T1000001"/&gt; (near the start of the part), minus the header.</summary>
+    private static long Dimension(ZipArchiveEntry sheet)
+    {
+        using var stream = sheet.Open();
+        var buffer = new byte[4096];
+        var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        var head = Encoding.UTF8.GetString(buffer, 0, n);
+        var at = head.IndexOf("<dimension ref=\"", StringComparison.Ordinal);
+        if (at < 0) return 0;
+        var end = head.IndexOf('"', at + 16);
+        if (end < 0) return 0;
+        var range = head[(at + 16)..end];
+        var last = range.Split(':')[^1];
+        var digits = new string([.. last.SkipWhile(char.IsLetter)]);
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var rows) ? Math.Max(0, rows - 1) : 0;
     }
 
     private static ZipArchiveEntry? Entry(ZipArchive zip, string name) =>

@@ -33,6 +33,9 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
         public bool IsEmpty => Texts.Count == 0 && PhoneDigits is null;
     }
 
+    /// <summary>What a list sorted by relevance puts first: whole-field matches, then field starts (ids, capped).</summary>
+    internal sealed record SearchRanking(List<Guid> Exact, List<Guid> Prefix);
+
     internal static Terms Parse(string? q)
     {
         var texts = new List<string>();
@@ -109,9 +112,11 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
     /// <summary>
     /// Narrows a (scoped) customer query to the matches of <paramref name="q"/>: any field containing the
     /// text (or its pinyin), a phone containing the digits (verified by decrypting), or an exact phone, ID or
-    /// bank number through the blind index. Used by the customer list and its API.
+    /// bank number through the blind index. Used by the customer list and its API. With <paramref name="rankCap"/>
+    /// also the ranking a list sorted by relevance puts first (<see cref="SearchRanking"/>).
     /// </summary>
-    internal async Task<IQueryable<Customer>> FilterAsync(RenmaiDb db, IQueryable<Customer> visible, string q, CancellationToken ct)
+    internal async Task<(IQueryable<Customer> Matches, SearchRanking? Ranking)> FilterAsync(RenmaiDb db, IQueryable<Customer> visible, string q,
+        CancellationToken ct, int rankCap = 0)
     {
         var terms = Parse(q);
         var patterns = new List<string>();
@@ -121,33 +126,35 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
             if (t.Length < 3) patterns.Add(Pattern(db, t, 1)); // 2 characters: the grams cover names, the prefix every field
         }
         var phoneIds = new List<Guid>();
+        var phoneExact = new List<Guid>();
         if (terms.PhoneDigits is { } digits)
         {
             var (exact, inside) = await PhoneMatchesAsync(db, visible, digits, 1000, ct);
-            phoneIds = [.. exact.Select(c => c.Id), .. inside.Select(c => c.Id)];
+            phoneExact = [.. exact.Select(c => c.Id)];
+            phoneIds = [.. phoneExact, .. inside.Select(c => c.Id)];
         }
+        var ranking = rankCap > 0 ? await RankAsync(db, visible, terms, phoneExact, rankCap, ct) : null;
         var (kinds, hashes) = SensitiveLookup.Hashes(cipher, q);
         var byHash = db.Set<SensitiveIndexEntry>().Where(x => kinds.Contains(x.Kind) && hashes.Contains(x.Hash)).Select(x => x.CustomerId);
-        if (patterns.Count == 0) return visible.Where(c => phoneIds.Contains(c.Id) || byHash.Contains(c.Id));
+        if (patterns.Count == 0) return (visible.Where(c => phoneIds.Contains(c.Id) || byHash.Contains(c.Id)), ranking);
         var matching = Matching(db, patterns).Select(s => s.CustomerId);
-        return visible.Where(c => matching.Contains(c.Id) || phoneIds.Contains(c.Id) || byHash.Contains(c.Id));
+        return (visible.Where(c => matching.Contains(c.Id) || phoneIds.Contains(c.Id) || byHash.Contains(c.Id)), ranking);
     }
 
     /// <summary>
-    /// The customers whose whole field (or whole phone, or its last 4 digits) is <paramref name="q"/>, and those with
-    /// a field starting with it: what a list sorted by relevance puts first. At most <paramref name="cap"/> of each.
+    /// The customers whose whole field (or whole phone, or its last 4 digits: <paramref name="phoneExact"/>) is the
+    /// query, and those with a field starting with it. At most <paramref name="cap"/> of each.
     /// </summary>
-    internal async Task<(List<Guid> Exact, List<Guid> Prefix)> RankedIdsAsync(RenmaiDb db, IQueryable<Customer> visible, string q, int cap, CancellationToken ct)
+    private static async Task<SearchRanking> RankAsync(RenmaiDb db, IQueryable<Customer> visible, Terms terms, List<Guid> phoneExact, int cap,
+        CancellationToken ct)
     {
-        var terms = Parse(q);
-        var exact = new List<Guid>();
+        var exact = new List<Guid>(phoneExact);
         var prefix = new List<Guid>();
-        if (terms.PhoneDigits is { } digits) exact.AddRange((await PhoneMatchesAsync(db, visible, digits, cap, ct)).Exact.Select(c => c.Id));
         foreach (var (rank, into) in new[] { (0, exact), (1, prefix) })
             foreach (var text in terms.Texts)
                 into.AddRange(await Matching(db, [Pattern(db, text, rank)]).Join(visible, s => s.CustomerId, c => c.Id, (s, c) => c.Id).Take(cap).ToListAsync(ct));
         exact = [.. exact.Distinct().Take(cap)];
-        return (exact, [.. prefix.Distinct().Except(exact).Take(cap)]);
+        return new SearchRanking(exact, [.. prefix.Distinct().Except(exact).Take(cap)]);
     }
 
     /// <summary>
