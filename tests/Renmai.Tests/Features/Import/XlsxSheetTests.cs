@@ -18,7 +18,7 @@ public sealed class XlsxSheetTests : IDisposable
     private const string Main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
     private const string Rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
-    private string Workbook(string sheetXml, bool date1904 = false)
+    private string Workbook(string sheetXml, bool date1904 = false, string? sharedStrings = null)
     {
         var path = Path.Combine(_dir, Guid.NewGuid().ToString("N") + ".xlsx");
         using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
@@ -42,7 +42,7 @@ public sealed class XlsxSheetTests : IDisposable
             <Relationship Id="rId4" Type="{Rel}/styles" Target="styles.xml"/>
             </Relationships>
             """);
-        Part("xl/sharedStrings.xml", $"""
+        Part("xl/sharedStrings.xml", sharedStrings ?? $"""
             <?xml version="1.0" encoding="UTF-8"?>
             <sst xmlns="{Main}" count="4" uniqueCount="4">
             <si><t>客户名称</t></si>
@@ -88,6 +88,41 @@ public sealed class XlsxSheetTests : IDisposable
         Assert.Equal(["", null, new DateTime(2000, 1, 1)], rows[3].Cells);
         // Each enumeration starts over.
         Assert.Equal(4, sheet.Rows().Count());
+    }
+
+    [Theory]
+    [InlineData("uniqueCount=\"30000\"")]
+    [InlineData("uniqueCount=\"5\"")]
+    [InlineData("uniqueCount=\"2000000000\"")]
+    [InlineData("")]
+    public void A_large_shared_string_table_keeps_every_text_whatever_its_declared_count(string declared)
+    {
+        // One-byte text (e-mail, Latin-1 é) and two-byte text (Chinese, an emoji's surrogate pair) side by side, over
+        // several 1 MB pages of the compact table; the declared count may be right, too small, absurd or missing.
+        string Text(int i) => (i % 4) switch
+        {
+            0 => $"zhang{i}@163.com",
+            1 => $"北京华夏科技有限公司第{i}分公司😀" + new string('客', i % 300),
+            2 => $"café {i} " + new string('x', i % 500),
+            _ => i % 8 == 3 ? "" : "é",
+        };
+        const int n = 30_000;
+        var sst = new StringBuilder($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"{Main}\" {declared}>");
+        for (var i = 0; i < n; i++) sst.Append("<si><t>").Append(Text(i)).Append("</t></si>");
+        sst.Append("</sst>");
+        var sheet = new StringBuilder($"<worksheet xmlns=\"{Main}\"><sheetData>");
+        // Each row reads two items: one from the front, one from the back of the table.
+        for (var i = 0; i < n; i++) sheet.Append($"<row r=\"{i + 1}\"><c t=\"s\"><v>{i}</v></c><c t=\"s\"><v>{n - 1 - i}</v></c></row>");
+        sheet.Append("</sheetData></worksheet>");
+
+        var rows = XlsxSheet.Open(Workbook(sheet.ToString(), sharedStrings: sst.ToString())).Rows().ToList();
+
+        Assert.Equal(n, rows.Count);
+        for (var i = 0; i < n; i++)
+        {
+            Assert.Equal(Text(i), rows[i].Cells[0]);
+            Assert.Equal(Text(n - 1 - i), rows[i].Cells[1]);
+        }
     }
 
     [Fact]
