@@ -82,6 +82,9 @@ public static class DataSetup
             await db.Database.OpenConnectionAsync(ct);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
         }
+        // A migration that rewrites a table (the search text of a million customers) runs for minutes, far past the
+        // 30-second command timeout of requests; it runs in a transaction, so an interrupted one leaves the data as it was.
+        db.Database.SetCommandTimeout(TimeSpan.FromHours(2));
         await db.Database.MigrateAsync(ct);
         await Renmai.Features.Privacy.KeyMaintenance.SealLegacyRowsAsync(services, ct);
         await Renmai.Features.Search.SearchSetup.EnsureAsync(services, ct);

@@ -59,6 +59,7 @@ public static class RenmaiApp
         services.AddSingleton<ListTotals>();
         services.AddScoped<CustomerService>();
         services.AddScoped<Renmai.Features.Search.SearchService>();
+        services.AddSingleton<Renmai.Features.Search.SearchSample>();
         services.AddScoped<ContactService>();
         services.AddScoped<CustomFieldService>();
         services.AddScoped<SavedViewService>();

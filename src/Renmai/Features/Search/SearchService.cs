@@ -17,7 +17,7 @@ public sealed record SearchHit(string Number, string Name, CustomerKind Kind, st
 /// finds what their record scope shows. Ranks: 0 a whole field (or a phone, or its last 4 digits),
 /// 1 the start of a field, 2 anywhere inside.
 /// </summary>
-public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, SensitiveStore store)
+public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor current, SensitiveStore store, SearchSample sample)
 {
     private SensitiveCipher cipher => store.Cipher;
 
@@ -93,7 +93,7 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
             foreach (var text in texts)
             {
                 if (ranked.Count >= limit) break;
-                var rows = Matching(db, [Pattern(db, text, rank)]);
+                var rows = await FirstMatchingAsync(db, text, rank, ct);
                 Add(await rows.Join(visible, s => s.CustomerId, c => c.Id, (s, c) => new Found(c.Id, c.Number, c.Name, c.Kind, c.SensitiveData))
                     .Take(limit + seen.Count).ToListAsync(ct), rank);
             }
@@ -145,14 +145,14 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
     /// The customers whose whole field (or whole phone, or its last 4 digits: <paramref name="phoneExact"/>) is the
     /// query, and those with a field starting with it. At most <paramref name="cap"/> of each.
     /// </summary>
-    private static async Task<SearchRanking> RankAsync(RenmaiDb db, IQueryable<Customer> visible, Terms terms, List<Guid> phoneExact, int cap,
+    private async Task<SearchRanking> RankAsync(RenmaiDb db, IQueryable<Customer> visible, Terms terms, List<Guid> phoneExact, int cap,
         CancellationToken ct)
     {
         var exact = new List<Guid>(phoneExact);
         var prefix = new List<Guid>();
         foreach (var (rank, into) in new[] { (0, exact), (1, prefix) })
             foreach (var text in terms.Texts)
-                into.AddRange(await Matching(db, [Pattern(db, text, rank)]).Join(visible, s => s.CustomerId, c => c.Id, (s, c) => c.Id).Take(cap).ToListAsync(ct));
+                into.AddRange(await (await FirstMatchingAsync(db, text, rank, ct)).Join(visible, s => s.CustomerId, c => c.Id, (s, c) => c.Id).Take(cap).ToListAsync(ct));
         exact = [.. exact.Distinct().Take(cap)];
         return new SearchRanking(exact, [.. prefix.Distinct().Except(exact).Take(cap)]);
     }
@@ -164,13 +164,38 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
     /// </summary>
     private static string Pattern(RenmaiDb db, string text, int rank)
     {
-        var body = rank switch { 0 => "|" + text + "|", 1 => "|" + text, _ => text.Length >= 3 ? text : "^" + text };
+        var body = Body(text, rank);
         return db.IsPostgres
             ? "%" + body.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_").Replace('^', CustomerSearchRows.PostgresGramMarker) + "%"
             : "\"" + body + "\"";
     }
 
-    /// <summary>The search rows matching any of the patterns (OR).</summary>
+    private static string Body(string text, int rank) => rank switch { 0 => "|" + text + "|", 1 => "|" + text, _ => text.Length >= 3 ? text : "^" + text };
+
+    /// <summary>
+    /// The search rows matching one rank's pattern, for a query that takes the first few. On PostgreSQL a pattern that
+    /// is common in <see cref="SearchSample"/> is matched on <c>"Text" || ''</c>, which no index covers: the scan stops
+    /// at the first few matches, where the trigram index would first collect every match (ADR 0033).
+    /// </summary>
+    private async Task<IQueryable<CustomerSearchRow>> FirstMatchingAsync(RenmaiDb db, string text, int rank, CancellationToken ct)
+    {
+        // A customer number as the whole text is the search row's own key (KH000123 → row 123; KH123 too): the
+        // trigram index would intersect the long lists of "kh0", "000" … of every row (10 ms at a million customers).
+        if (rank == 0 && CustomerNumbers.TryParse(text, out var number)) return db.Set<CustomerSearchRow>().Where(s => s.Id == number);
+        var pattern = Pattern(db, text, rank);
+        if (db.IsPostgres && await sample.IsCommonAsync(Body(text, rank).Replace('^', CustomerSearchRows.PostgresGramMarker), ct))
+            return db.Set<CustomerSearchRow>().FromSqlRaw("SELECT s.* FROM \"CustomerSearch\" s WHERE (s.\"Text\" || '') LIKE {0}", pattern);
+        return Matching(db, [pattern]);
+    }
+
+    /// <summary>
+    /// The search rows matching any of the patterns (OR). On PostgreSQL the match is a subquery behind OFFSET 0, so it
+    /// is planned on its own, for all its rows, not for the caller's LIMIT: PostgreSQL estimates a LIKE from a sample
+    /// of 100 texts, and a rare name that happened to be in the sample (1 %, 10,000 rows "expected") made a LIMIT 10
+    /// look cheapest as a sequential scan that "stops after 1,000 rows" — and read the whole table (0.4–3 s) because
+    /// the name occurs a dozen times. Planned alone, a rare pattern goes through the trigram index (ADR 0033; the "first
+    /// few" of a common pattern come from <see cref="FirstMatchingAsync"/>'s plain scan instead).
+    /// </summary>
     private static IQueryable<CustomerSearchRow> Matching(RenmaiDb db, List<string> patterns)
     {
         if (!db.IsPostgres)
@@ -179,13 +204,11 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
             return db.Set<CustomerSearchRow>().FromSqlRaw(
                 "SELECT s.* FROM CustomerSearchFts f JOIN CustomerSearch s ON s.Id = f.rowid WHERE CustomerSearchFts MATCH {0}", match);
         }
-        IQueryable<CustomerSearchRow>? union = null;
-        foreach (var p in patterns)
-        {
-            var one = db.Set<CustomerSearchRow>().Where(s => EF.Functions.Like(s.Text, p));
-            union = union is null ? one : union.Union(one);
-        }
-        return union!;
+        // Only placeholders go into the SQL text ({0} OR {1} …); the patterns are parameters.
+        var sql = "SELECT s.* FROM \"CustomerSearch\" s WHERE "
+            + string.Join(" OR ", patterns.Select((_, i) => "s.\"Text\" LIKE {" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}"))
+            + " OFFSET 0";
+        return db.Set<CustomerSearchRow>().FromSqlRaw(sql, [.. patterns]);
     }
 
     /// <summary>

@@ -160,7 +160,41 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
         Assert.Equal(["司马相如"], await NamesAsync("smxr"));
         Assert.Equal(["司马相如"], await NamesAsync("相如"));
         if (database == TestDatabase.Postgres)
-            Assert.Contains("G司马", (await App.WithDbAsync(db => db.Database.SqlQuery<string>($"SELECT \"Text\" AS \"Value\" FROM \"CustomerSearch\" WHERE \"Text\" LIKE '%|司马相如|%'").SingleAsync())), StringComparison.Ordinal);
+            Assert.Contains(Renmai.Features.Search.CustomerSearchRows.PostgresGramMarker + "司马", (await App.WithDbAsync(db => db.Database.SqlQuery<string>($"SELECT \"Text\" AS \"Value\" FROM \"CustomerSearch\" WHERE \"Text\" LIKE '%|司马相如|%'").SingleAsync())), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Common_and_rare_patterns_find_the_same_customers_whichever_way_they_are_read_and_only_in_scope()
+    {
+        await Renmai.Features.Customers.DemoData.FillAsync(App.Services, 300, 12, TextWriter.Null, CancellationToken.None);
+        var repC = await App.ClientAsync(Roles.Rep, "rep-c@example.com");
+        var rare = new[] { await CreateAsync(Person("欧阳修文", "13811112201")), await CreateAsync(Person("欧阳修文", "13811112202")) };
+        var mine = await CreateAsync(Samples.Company("终南测试有限公司", "批发零售", Samples.Uscc("91610100MA6TEXT01")), repC);
+        if (database == TestDatabase.Postgres)
+        {
+            // PostgreSQL reads a common pattern with a plain scan and a rare one through the trigram index (ADR 0033): both are used here.
+            var sample = App.Services.GetRequiredService<SearchSample>();
+            Assert.True(await sample.IsCommonAsync(CustomerSearchRows.PostgresGramMarker + "有限", CancellationToken.None));
+            Assert.False(await sample.IsCommonAsync("|欧阳修文|", CancellationToken.None));
+            Assert.False(await sample.IsCommonAsync(CustomerSearchRows.PostgresGramMarker + "欧阳", CancellationToken.None));
+        }
+
+        Assert.Equal(rare.Order(), (await SearchAsync("欧阳修文")).Where(h => h.Rank == 0).Select(h => h.Number).Order());
+        Assert.Equal(rare.Order(), (await SearchAsync("oyxw")).Select(h => h.Number).Order());
+        Assert.Empty(await SearchAsync("欧阳修文", repC));
+
+        // 有限 is in most names: the first 20 are all genuine matches (their name or company has it).
+        var common = await SearchAsync("有限");
+        Assert.Equal(20, common.Count);
+        var numbers = common.Select(h => h.Number).ToList();
+        var matched = await App.WithDbAsync(db => db.Set<Renmai.Features.Customers.Customer>()
+            .Where(c => numbers.Contains(c.Number) && (c.Name.Contains("有限") || (c.Company != null && c.Company.Contains("有限")))).CountAsync());
+        Assert.Equal(20, matched);
+        // The rep sees only the one customer of theirs among hundreds of matches.
+        Assert.Equal([mine], (await SearchAsync("有限", repC)).Select(h => h.Number));
+        // A customer number as the whole query, also without its leading zeros; never outside the user's scope.
+        Assert.Equal([mine], (await SearchAsync("KH" + long.Parse(mine[2..], System.Globalization.CultureInfo.InvariantCulture), repC)).Select(h => h.Number));
+        Assert.Empty(await SearchAsync(rare[0], repC));
     }
 
     [Fact]
