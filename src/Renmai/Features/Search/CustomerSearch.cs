@@ -38,6 +38,13 @@ internal sealed class CustomerSearchMapping : IEntityTypeConfiguration<CustomerS
         b.HasIndex(x => x.CustomerId).IsUnique();
     }
 
+    /// <summary>
+    /// PostgreSQL: the document's whole fields as an array — the text before the first gram marker, split at the bars —
+    /// with a GIN index on exactly this expression (migration SearchFields_ExactIndex; EF does not model expression
+    /// indexes). A whole-field query is one exact element lookup with per-element statistics (ADR 0033).
+    /// </summary>
+    internal const string PostgresFields = "string_to_array(split_part(s.\"Text\", 'Ǥ', 1), '|')";
+
     /// <summary>The text search configuration of the phone-token word index: 'simple' keeps each token as it is.</summary>
     internal const string PhoneTokenConfig = "simple";
 

@@ -19,7 +19,14 @@ public sealed class SearchSample(IDbContextFactory<RenmaiDb> dbs, TimeProvider c
     public const double CommonFrom = 0.01;
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(10);
 
-    private sealed record Snapshot(string[] Texts, DateTimeOffset TakenAt);
+    private sealed record Snapshot(string[] Texts, string[] PhoneGrams, DateTimeOffset TakenAt);
+
+    /// <summary>One sampled search row, as read by <see cref="RefreshAsync"/>.</summary>
+    private sealed class SampleRow
+    {
+        public string Text { get; set; } = "";
+        public string PhoneGrams { get; set; } = "";
+    }
 
     private volatile Snapshot? _snapshot;
     private int _refreshing;
@@ -29,7 +36,12 @@ public sealed class SearchSample(IDbContextFactory<RenmaiDb> dbs, TimeProvider c
     /// <see cref="CommonFrom"/> of the sampled texts. The first call waits for the sample; later ones use the one they
     /// find and refresh it in the background when it is old.
     /// </summary>
-    public async Task<bool> IsCommonAsync(string body, CancellationToken ct)
+    public Task<bool> IsCommonAsync(string body, CancellationToken ct) => CommonAsync(s => s.Texts, body, ct);
+
+    /// <summary>The same for one phone token (a 4-digit gram's blind token) among the sampled phone tokens.</summary>
+    public Task<bool> IsCommonPhoneTokenAsync(string token, CancellationToken ct) => CommonAsync(s => s.PhoneGrams, token, ct);
+
+    private async Task<bool> CommonAsync(Func<Snapshot, string[]> values, string part, CancellationToken ct)
     {
         var snapshot = _snapshot;
         if (snapshot is null) snapshot = await RefreshAsync(ct);
@@ -40,11 +52,12 @@ public sealed class SearchSample(IDbContextFactory<RenmaiDb> dbs, TimeProvider c
                 catch (Exception ex) { logger.LogWarning(ex, "检索样本刷新失败"); }
                 finally { Volatile.Write(ref _refreshing, 0); }
             }, CancellationToken.None);
-        if (snapshot.Texts.Length == 0) return false;
+        var sample = values(snapshot);
+        if (sample.Length == 0) return false;
         var hits = 0;
-        foreach (var text in snapshot.Texts)
-            if (text.Contains(body, StringComparison.Ordinal)) hits++;
-        return hits >= CommonFrom * snapshot.Texts.Length;
+        foreach (var value in sample)
+            if (value.Contains(part, StringComparison.Ordinal)) hits++;
+        return hits >= CommonFrom * sample.Length;
     }
 
     private async Task<Snapshot> RefreshAsync(CancellationToken ct)
@@ -52,13 +65,13 @@ public sealed class SearchSample(IDbContextFactory<RenmaiDb> dbs, TimeProvider c
         await using var db = await dbs.CreateDbContextAsync(ct);
         // Pages picked at random (TABLESAMPLE SYSTEM), sized from the planner's row count so that about twice the
         // sample size is read; a small table is read whole.
-        var rows = await db.Database.SqlQuery<double>($"SELECT GREATEST(reltuples, 0)::float8 AS \"Value\" FROM pg_class WHERE oid = '\"CustomerSearch\"'::regclass").SingleAsync(ct);
-        var percent = rows <= 2 * Size ? 100 : Math.Max(0.01, 100.0 * 2 * Size / rows);
+        var estimate = await db.Database.SqlQuery<double>($"SELECT GREATEST(reltuples, 0)::float8 AS \"Value\" FROM pg_class WHERE oid = '\"CustomerSearch\"'::regclass").SingleAsync(ct);
+        var percent = estimate <= 2 * Size ? 100 : Math.Max(0.01, 100.0 * 2 * Size / estimate);
         var sql = percent >= 100
-            ? "SELECT \"Text\" AS \"Value\" FROM \"CustomerSearch\" LIMIT " + (2 * Size).ToString(System.Globalization.CultureInfo.InvariantCulture)
-            : "SELECT \"Text\" AS \"Value\" FROM \"CustomerSearch\" TABLESAMPLE SYSTEM (" + percent.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) + ")";
-        var texts = await db.Database.SqlQueryRaw<string>(sql).ToArrayAsync(ct);
-        var snapshot = new Snapshot(texts, clock.GetUtcNow());
+            ? "SELECT \"Text\", \"PhoneGrams\" FROM \"CustomerSearch\" LIMIT " + (2 * Size).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : "SELECT \"Text\", \"PhoneGrams\" FROM \"CustomerSearch\" TABLESAMPLE SYSTEM (" + percent.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) + ")";
+        var rows = await db.Database.SqlQueryRaw<SampleRow>(sql).ToListAsync(ct);
+        var snapshot = new Snapshot([.. rows.Select(r => r.Text)], [.. rows.Select(r => r.PhoneGrams)], clock.GetUtcNow());
         _snapshot = snapshot;
         return snapshot;
     }
