@@ -19,7 +19,9 @@ public sealed class SearchSample(IDbContextFactory<RenmaiDb> dbs, TimeProvider c
     public const double CommonFrom = 0.01;
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(10);
 
-    private sealed record Snapshot(string[] Texts, string[] PhoneGrams, DateTimeOffset TakenAt);
+    /// <param name="PhoneTokenRows">For each phone token, how many sampled rows have it (a lookup: scanning the rows'
+    /// token lists for every phone search cost more than the rest of the search's own work).</param>
+    private sealed record Snapshot(string[] Texts, Dictionary<string, int> PhoneTokenRows, int Rows, DateTimeOffset TakenAt);
 
     /// <summary>One sampled search row, as read by <see cref="RefreshAsync"/>.</summary>
     private sealed class SampleRow
@@ -36,28 +38,34 @@ public sealed class SearchSample(IDbContextFactory<RenmaiDb> dbs, TimeProvider c
     /// <see cref="CommonFrom"/> of the sampled texts. The first call waits for the sample; later ones use the one they
     /// find and refresh it in the background when it is old.
     /// </summary>
-    public Task<bool> IsCommonAsync(string body, CancellationToken ct) => CommonAsync(s => s.Texts, body, ct);
+    public async Task<bool> IsCommonAsync(string body, CancellationToken ct)
+    {
+        var texts = (await CurrentAsync(ct)).Texts;
+        var hits = 0;
+        foreach (var text in texts)
+            if (text.Contains(body, StringComparison.Ordinal)) hits++;
+        return texts.Length > 0 && hits >= CommonFrom * texts.Length;
+    }
 
-    /// <summary>The same for one phone token (a 4-digit gram's blind token) among the sampled phone tokens.</summary>
-    public Task<bool> IsCommonPhoneTokenAsync(string token, CancellationToken ct) => CommonAsync(s => s.PhoneGrams, token, ct);
+    /// <summary>The same for one phone token (a 4-digit gram's blind token) among the sampled rows' phone tokens.</summary>
+    public async Task<bool> IsCommonPhoneTokenAsync(string token, CancellationToken ct)
+    {
+        var snapshot = await CurrentAsync(ct);
+        return snapshot.Rows > 0 && snapshot.PhoneTokenRows.GetValueOrDefault(token) >= CommonFrom * snapshot.Rows;
+    }
 
-    private async Task<bool> CommonAsync(Func<Snapshot, string[]> values, string part, CancellationToken ct)
+    private async ValueTask<Snapshot> CurrentAsync(CancellationToken ct)
     {
         var snapshot = _snapshot;
-        if (snapshot is null) snapshot = await RefreshAsync(ct);
-        else if (clock.GetUtcNow() - snapshot.TakenAt > MaxAge && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
+        if (snapshot is null) return await RefreshAsync(ct);
+        if (clock.GetUtcNow() - snapshot.TakenAt > MaxAge && Interlocked.CompareExchange(ref _refreshing, 1, 0) == 0)
             _ = Task.Run(async () =>
             {
                 try { await RefreshAsync(CancellationToken.None); }
                 catch (Exception ex) { logger.LogWarning(ex, "检索样本刷新失败"); }
                 finally { Volatile.Write(ref _refreshing, 0); }
             }, CancellationToken.None);
-        var sample = values(snapshot);
-        if (sample.Length == 0) return false;
-        var hits = 0;
-        foreach (var value in sample)
-            if (value.Contains(part, StringComparison.Ordinal)) hits++;
-        return hits >= CommonFrom * sample.Length;
+        return snapshot;
     }
 
     private async Task<Snapshot> RefreshAsync(CancellationToken ct)
@@ -71,7 +79,11 @@ public sealed class SearchSample(IDbContextFactory<RenmaiDb> dbs, TimeProvider c
             ? "SELECT \"Text\", \"PhoneGrams\" FROM \"CustomerSearch\" LIMIT " + (2 * Size).ToString(System.Globalization.CultureInfo.InvariantCulture)
             : "SELECT \"Text\", \"PhoneGrams\" FROM \"CustomerSearch\" TABLESAMPLE SYSTEM (" + percent.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) + ")";
         var rows = await db.Database.SqlQueryRaw<SampleRow>(sql).ToListAsync(ct);
-        var snapshot = new Snapshot([.. rows.Select(r => r.Text)], [.. rows.Select(r => r.PhoneGrams)], clock.GetUtcNow());
+        var tokens = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in rows)
+            foreach (var token in row.PhoneGrams.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct())
+                tokens[token] = tokens.GetValueOrDefault(token) + 1;
+        var snapshot = new Snapshot([.. rows.Select(r => r.Text)], tokens, rows.Count, clock.GetUtcNow());
         _snapshot = snapshot;
         return snapshot;
     }

@@ -13,14 +13,18 @@ public sealed class SearchSampleTests
         var clock = new ManualClock(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
         await using var app = await TestApp.StartAsync(TestDatabase.Postgres, clock);
         var admin = await app.ClientAsync(Roles.Admin, "admin@example.com");
-        var created = await admin.PostJsonAsync("/api/v1/customers", new { kind = "individual", name = "欧阳修文" });
+        var created = await admin.PostJsonAsync("/api/v1/customers", new { kind = "individual", name = "欧阳修文", phones = new[] { new { kind = "mobile", number = "13811112201" } } });
         Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
         var sample = app.Services.GetRequiredService<SearchSample>();
         var ct = CancellationToken.None;
+        var cipher = app.Services.GetRequiredService<Renmai.Features.Privacy.SensitiveStore>().Cipher;
+        var token = CustomerSearchRows.PhoneToken(cipher, "2201");
 
         // One customer: every pattern of it is in all of the sample.
         Assert.True(await sample.IsCommonAsync("|欧阳修文|", ct));
         Assert.False(await sample.IsCommonAsync("|司马相如|", ct));
+        Assert.True(await sample.IsCommonPhoneTokenAsync(token, ct));
+        Assert.False(await sample.IsCommonPhoneTokenAsync(CustomerSearchRows.PhoneToken(cipher, "9999"), ct));
 
         await Renmai.Features.Customers.DemoData.FillAsync(app.Services, 300, 5, TextWriter.Null, ct);
         // Not yet old: the same answer from the same sample.
@@ -36,5 +40,6 @@ public sealed class SearchSampleTests
             await Task.Delay(50, ct);
         }
         Assert.True(await sample.IsCommonAsync(CustomerSearchRows.PostgresGramMarker + "有限", ct));
+        Assert.False(await sample.IsCommonPhoneTokenAsync(token, ct));
     }
 }
