@@ -317,13 +317,13 @@ public sealed class XlsxSheet
             if (wide) text.CopyTo(0, MemoryMarshal.Cast<byte, char>(target), length);
             else
             {
-                var i = 0;
+                var at = 0;
                 foreach (var chunk in text.GetChunks())
-                    foreach (var c in chunk.Span)
-                    {
-                        if (i == length) break;
-                        target[i++] = (byte)c;
-                    }
+                {
+                    var take = Math.Min(chunk.Length, length - at);
+                    if (take <= 0) break;
+                    at += Encoding.Latin1.GetBytes(chunk.Span[..take], target[at..]);
+                }
             }
             _items.Add(((long)(_pages.Count - 1) << 40) | ((long)_used << 20) | (wide ? Wide : 0) | (uint)length);
             _used += bytes;

@@ -43,7 +43,11 @@ internal sealed class CustomerSearchMapping : IEntityTypeConfiguration<CustomerS
     /// with a GIN index on exactly this expression (migration SearchFields_ExactIndex; EF does not model expression
     /// indexes). A whole-field query is one exact element lookup with per-element statistics (ADR 0033).
     /// </summary>
-    internal const string PostgresFields = "string_to_array(split_part(s.\"Text\", 'Ǥ', 1), '|')";
+    internal static readonly string PostgresFields = "string_to_array(split_part(s.\"Text\", '" + CustomerSearchRows.PostgresGramMarker + "', 1), '|')";
+
+    /// <summary>PostgreSQL: the search text as an expression no index covers, so a LIKE on it is checked row by row
+    /// (a scan that stops at the first few matches, or a check on rows an index already found; ADR 0033).</summary>
+    internal const string PostgresUnindexedText = "(s.\"Text\" || '')";
 
     /// <summary>The text search configuration of the phone-token word index: 'simple' keeps each token as it is.</summary>
     internal const string PhoneTokenConfig = "simple";

@@ -175,9 +175,13 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
     /// <summary>
     /// The search rows matching one rank's pattern, for a query that takes the first few. On PostgreSQL a whole field
     /// is an element of the fields array (<see cref="CustomerSearchMapping.PostgresFields"/>); another pattern that is
-    /// common in <see cref="SearchSample"/> is matched on <c>"Text" || ''</c>, which no index covers: the scan stops at
-    /// the first few matches, where the trigram index would first collect every match (ADR 0033).
+    /// common in <see cref="SearchSample"/> is matched on <see cref="CustomerSearchMapping.PostgresUnindexedText"/>: the
+    /// scan stops at the first few matches, where the trigram index would first collect every match (ADR 0033).
     /// </summary>
+    /// <summary>PostgreSQL: the rows with a whole field equal to {0} (the SQL text holds no value, only the placeholder).</summary>
+    private static readonly string PostgresWholeField =
+        "SELECT s.* FROM \"CustomerSearch\" s WHERE " + CustomerSearchMapping.PostgresFields + " @> ARRAY[{0}]";
+
     private async Task<IQueryable<CustomerSearchRow>> FirstMatchingAsync(RenmaiDb db, string text, int rank, CancellationToken ct)
     {
         // A customer number as the whole text is the search row's own key (KH000123 → row 123; KH123 too): the
@@ -186,15 +190,16 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
         var pattern = Pattern(db, text, rank);
         if (!db.IsPostgres) return Matching(db, [pattern]);
         if (rank == 0)
-            return db.Set<CustomerSearchRow>().FromSqlRaw("SELECT s.* FROM \"CustomerSearch\" s WHERE " + CustomerSearchMapping.PostgresFields + " @> ARRAY[{0}]", text);
+            return db.Set<CustomerSearchRow>().FromSqlRaw(PostgresWholeField, text);
         if (await sample.IsCommonAsync(Body(text, rank).Replace('^', CustomerSearchRows.PostgresGramMarker), ct))
-            return db.Set<CustomerSearchRow>().FromSqlRaw("SELECT s.* FROM \"CustomerSearch\" s WHERE (s.\"Text\" || '') LIKE {0}", pattern);
+            return db.Set<CustomerSearchRow>().FromSqlRaw("SELECT s.* FROM \"CustomerSearch\" s WHERE " + CustomerSearchMapping.PostgresUnindexedText + " LIKE {0}", pattern);
         // A field start of 3+ characters: the index looks for the text anywhere (its own trigrams) and the start is
         // checked on what it finds. The pattern's first trigram ("  s" of every word starting with s) has a list about
         // as long as the table, which the trigram index walks item by item (|szsx: 8 ms for a few hundred rows).
         if (rank == 1 && text.Length >= 3)
             return db.Set<CustomerSearchRow>().FromSqlRaw(
-                "SELECT s.* FROM \"CustomerSearch\" s WHERE s.\"Text\" LIKE {0} AND (s.\"Text\" || '') LIKE {1} OFFSET 0", Pattern(db, text, 2), pattern);
+                "SELECT s.* FROM \"CustomerSearch\" s WHERE s.\"Text\" LIKE {0} AND " + CustomerSearchMapping.PostgresUnindexedText + " LIKE {1} OFFSET 0",
+                Pattern(db, text, 2), pattern);
         return Matching(db, [pattern]);
     }
 

@@ -46,8 +46,8 @@ public sealed class GramMarkerMigrationTests
             // The whole fields as an indexed array (the expression the search uses): fields are elements, grams are not.
             Assert.Contains("'" + CustomerSearchRows.PostgresGramMarker + "'", CustomerSearchMapping.PostgresFields);
             Assert.Equal(1, await db.Database.SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM pg_indexes WHERE indexname = 'IX_CustomerSearch_Fields'").SingleAsync());
-            int Whole(string field) => db.Set<CustomerSearchRow>()
-                .FromSqlRaw("SELECT s.* FROM \"CustomerSearch\" s WHERE " + CustomerSearchMapping.PostgresFields + " @> ARRAY[{0}]", field).Count();
+            var wholeField = "SELECT s.* FROM \"CustomerSearch\" s WHERE " + CustomerSearchMapping.PostgresFields + " @> ARRAY[{0}]";
+            int Whole(string field) => db.Set<CustomerSearchRow>().FromSqlRaw(wholeField, field).Count();
             Assert.Equal(1, Whole("张伟华"));
             Assert.Equal(1, Whole("zwh"));
             Assert.Equal(0, Whole("张伟"));
