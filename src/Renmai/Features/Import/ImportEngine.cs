@@ -131,11 +131,14 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
 
         // Customer numbers for the new rows, reserved before the bulk load holds the database's write lock
         // (a gap is left by rows that end up skipped or failed).
-        long nextNumber = 0, lastNumber = -1;
+        long nextNumber = 0, lastNumber = -1, expectedRows = table.EstimatedRows;
         var writes = !dryRun && previewRows is null;
         if (writes && options.Mode != ImportMode.Update)
         {
-            var upper = CountUpperBound(table);
+            var upper = table.CountUpperBound();
+            // A count through the file is a better total for the progress bar than the estimate made at upload.
+            progress.RowsTotal = upper;
+            expectedRows = upper;
             if (upper > 0)
             {
                 nextNumber = await CustomerNumbers.ReserveAsync(db, (int)Math.Min(upper, int.MaxValue), ct);
@@ -239,7 +242,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         if (writes)
         {
             progress.Phase = "写入新客户";
-            await CustomerBulkLoader.LoadAsync(services, Creates(), Math.Max(table.EstimatedRows, 1), null, null, ct);
+            await CustomerBulkLoader.LoadAsync(services, Creates(), Math.Max(expectedRows, 1), null, null, ct);
             if (!db.IsPostgres && outcome.Created >= 50_000) await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);", ct);
             if (updates.Count > 0)
             {
@@ -253,15 +256,6 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         }
         outcome.Seconds = watch.Elapsed.TotalSeconds;
         return outcome;
-    }
-
-    /// <summary>Data rows at most (csv: line breaks; xlsx: its dimension, or a count), for the number reservation.</summary>
-    private static long CountUpperBound(ImportTable table)
-    {
-        if (table.EstimatedRows > 0 && table.Description.StartsWith("Excel", StringComparison.Ordinal)) return table.EstimatedRows;
-        long n = 0;
-        foreach (var _ in table.Rows()) n++;
-        return n;
     }
 
     private static void Convert(RowState s, ImportOptions options, IReadOnlyList<CustomFieldDefinition> defs, PrivacySettings privacy)

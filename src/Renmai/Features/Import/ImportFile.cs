@@ -30,10 +30,13 @@ public readonly record struct ImportRow(long Line, object?[] Cells);
 public sealed class ImportTable : IDisposable
 {
     private readonly Func<IEnumerable<ImportRow>> _rows;
+    private readonly Func<long> _countUpperBound;
     private readonly IDisposable? _owner;
 
-    private ImportTable(IReadOnlyList<string> headers, long estimatedRows, string describe, Func<IEnumerable<ImportRow>> rows, IDisposable? owner)
+    private ImportTable(IReadOnlyList<string> headers, long estimatedRows, string describe, Func<IEnumerable<ImportRow>> rows, Func<long> countUpperBound,
+        IDisposable? owner)
     {
+        _countUpperBound = countUpperBound;
         Headers = headers;
         EstimatedRows = estimatedRows;
         Description = describe;
@@ -48,6 +51,12 @@ public sealed class ImportTable : IDisposable
 
     /// <summary>The data rows; completely empty rows are left out.</summary>
     public IEnumerable<ImportRow> Rows() => _rows();
+
+    /// <summary>
+    /// Data rows at most, counted through the file (unlike <see cref="EstimatedRows"/>): customer numbers are reserved
+    /// for this many before a load starts. Csv: the rows read; xlsx: its row elements, without parsing the cells.
+    /// </summary>
+    public long CountUpperBound() => _countUpperBound();
 
     public void Dispose() => _owner?.Dispose();
 
@@ -168,7 +177,7 @@ public sealed class ImportTable : IDisposable
         }
         var name = encoding.CodePage switch { 54936 => "GB18030/GBK", 1200 or 1201 => "UTF-16", _ => "UTF-8" };
         var sep = delimiter switch { '\t' => "制表符", ';' => "分号", _ => "逗号" };
-        return new ImportTable(headers, estimate, $"CSV，{name} 编码，{sep}分隔", Rows, null);
+        return new ImportTable(headers, estimate, $"CSV，{name} 编码，{sep}分隔", Rows, () => Rows().LongCount(), null);
     }
 
     /// <summary>Lines in the file, counted from the sample's line length (exact for small files).</summary>
@@ -206,7 +215,7 @@ public sealed class ImportTable : IDisposable
                 if (zip.GetEntry("xl/workbook.xml") is null) throw new ImportFileException("文件不是有效的 Excel 工作簿（缺少 xl/workbook.xml），请用 Excel 重新保存为 .xlsx");
             }
             sheet = XlsxSheet.Open(path);
-            estimate = sheet.DimensionRows;
+            estimate = sheet.EstimatedRows;
             var (number, first) = sheet.Rows().FirstOrDefault();
             if (first is null) throw new ImportFileException("工作表是空的，没有可导入的内容");
             headers = number == 1 ? [.. first.Select(v => Text(v)?.Trim() ?? "")] : [];
@@ -246,7 +255,16 @@ public sealed class ImportTable : IDisposable
                 if (any) yield return new ImportRow(number, cells);
             }
         }
-        return new ImportTable(headers, estimate, "Excel 工作簿（.xlsx）", Rows, null);
+        // The header row is one of the row elements.
+        long CountUpperBound()
+        {
+            try { return Math.Max(0, sheet.CountRowElements() - 1); }
+            catch (Exception ex) when (ex is InvalidDataException or IOException)
+            {
+                throw new ImportFileException("文件已损坏或不完整（不是有效的 xlsx 工作簿），请重新保存后再上传");
+            }
+        }
+        return new ImportTable(headers, estimate, "Excel 工作簿（.xlsx）", Rows, CountUpperBound, null);
     }
 
     /// <summary>A cell as text the way a person reads it: whole numbers without ".0" or exponent.</summary>

@@ -21,10 +21,10 @@ public sealed class XlsxSheet
     private readonly bool[] _dateStyles;
     private readonly bool _date1904;
 
-    private XlsxSheet(string path, string sheetEntry, long dimensionRows, SharedStrings strings, bool[] dateStyles, bool date1904)
+    private XlsxSheet(string path, string sheetEntry, long estimatedRows, SharedStrings strings, bool[] dateStyles, bool date1904)
     {
         _path = path;
-        DimensionRows = dimensionRows;
+        EstimatedRows = estimatedRows;
         _sheetEntry = sheetEntry;
         _strings = strings;
         _dateStyles = dateStyles;
@@ -34,8 +34,12 @@ public sealed class XlsxSheet
     /// <summary>The package part of the sheet that is read (for the row estimate).</summary>
     public string SheetEntry => _sheetEntry;
 
-    /// <summary>Data rows the sheet declares (its &lt;dimension&gt; minus the header), 0 when it does not say: an estimate for the progress bar.</summary>
-    public long DimensionRows { get; }
+    /// <summary>
+    /// About how many data rows (rows after the first) the sheet has, for the progress bar: what its &lt;dimension&gt;
+    /// declares, or, when it declares none (MiniExcel and other streaming writers, our own export among them), the
+    /// rows at its start scaled to the part's size. Neither is a bound: use <see cref="CountRowElements"/> for one.
+    /// </summary>
+    public long EstimatedRows { get; }
 
     /// <summary>Reads the workbook, its relationships, shared strings and styles. Throws InvalidDataException for a package that is not a workbook.</summary>
     public static XlsxSheet Open(string path)
@@ -70,7 +74,7 @@ public sealed class XlsxSheet
             ?? throw new InvalidDataException("the workbook has no worksheet");
         var strings = Entry(zip, PartOf("/sharedStrings") ?? "xl/sharedStrings.xml") is { } sst ? SharedStrings.Read(sst) : new SharedStrings();
         var styles = Entry(zip, PartOf("/styles") ?? "xl/styles.xml") is { } st ? DateStyles(st) : [];
-        return new XlsxSheet(path, sheet.FullName, Dimension(sheet), strings, styles, date1904);
+        return new XlsxSheet(path, sheet.FullName, Estimate(sheet), strings, styles, date1904);
     }
 
     /// <summary>The sheet's rows in order: the row number (1 = the first row of the sheet) and the cells by column (A = 0).
@@ -237,21 +241,83 @@ public sealed class XlsxSheet
         return false;
     }
 
-    /// <summary>Rows from the sheet's &lt;dimension ref="A1:T1000001"/&gt; (near the start of the part), minus the header.</summary>
-    private static long Dimension(ZipArchiveEntry sheet)
+    /// <summary>
+    /// The &lt;row&gt; elements of the sheet (the header row and empty rows included), counted on the raw bytes without
+    /// parsing the XML: a million-row sheet takes about the time of inflating it. It is never below the rows
+    /// <see cref="Rows"/> returns, whatever the sheet declares; text that happens to contain "&lt;row" or ":row " can only
+    /// make it larger.
+    /// </summary>
+    public long CountRowElements() => CountRowElements(1 << 16);
+
+    /// <param name="bufferBytes">Bytes read at a time (more than 64; tests use small ones to put tags across reads).</param>
+    internal long CountRowElements(int bufferBytes)
+    {
+        using var zip = ZipFile.OpenRead(_path);
+        var entry = zip.GetEntry(_sheetEntry) ?? throw new InvalidDataException(_sheetEntry + " is missing");
+        using var stream = entry.Open();
+        var buffer = new byte[bufferBytes];
+        // The last bytes of each read go in front of the next one, so a tag split between two reads is seen whole;
+        // a tag is counted in the read where its next byte is, i.e. once.
+        const int Keep = 64;
+        int kept = 0, n;
+        long count = 0;
+        while ((n = stream.Read(buffer, kept, buffer.Length - kept)) > 0)
+        {
+            var filled = kept + n;
+            count += RowElements(buffer.AsSpan(0, filled), from: Math.Max(1, kept - 3));
+            kept = Math.Min(Keep, filled);
+            buffer.AsSpan(filled - kept, kept).CopyTo(buffer);
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Start tags of rows — "&lt;row" or "&lt;x:row" (any prefix) followed by a space, '&gt;' or '/' — whose "row" is at
+    /// <paramref name="from"/> or later and whose next byte is in <paramref name="bytes"/>.
+    /// </summary>
+    private static long RowElements(ReadOnlySpan<byte> bytes, int from)
+    {
+        long count = 0;
+        while (true)
+        {
+            var found = bytes[from..].IndexOf("row"u8);
+            if (found < 0) return count;
+            var at = from + found;
+            from = at + 1;
+            if (at + 3 >= bytes.Length) return count;
+            if (bytes[at + 3] is not ((byte)' ' or (byte)'>' or (byte)'/' or (byte)'\t' or (byte)'\r' or (byte)'\n')) continue;
+            if (bytes[at - 1] == '<') { count++; continue; }
+            if (bytes[at - 1] != ':') continue;
+            // A prefixed name: back over the prefix to its '<'; "</x:row>" ends a row. When the prefix runs past the
+            // start of what is in memory, it is counted: the count may be too large, never too small.
+            var start = at - 2;
+            while (start >= 0 && bytes[start] is not ((byte)'<' or (byte)'>' or (byte)' ' or (byte)'"')) start--;
+            if (start < 0 || (bytes[start] == '<' && (start + 1 >= at - 1 || bytes[start + 1] != '/'))) count++;
+        }
+    }
+
+    /// <summary>Data rows from the sheet's &lt;dimension ref="A1:T1000001"/&gt; (near the start of the part), else from the rows in its first 64 KB.</summary>
+    private static long Estimate(ZipArchiveEntry sheet)
     {
         using var stream = sheet.Open();
-        var buffer = new byte[4096];
+        var buffer = new byte[1 << 16];
         var n = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-        var head = Encoding.UTF8.GetString(buffer, 0, n);
-        var at = head.IndexOf("<dimension ref=\"", StringComparison.Ordinal);
-        if (at < 0) return 0;
-        var end = head.IndexOf('"', at + 16);
-        if (end < 0) return 0;
-        var range = head[(at + 16)..end];
-        var last = range.Split(':')[^1];
-        var digits = new string([.. last.SkipWhile(char.IsLetter)]);
-        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var rows) ? Math.Max(0, rows - 1) : 0;
+        var head = buffer.AsSpan(0, n);
+        var at = head.IndexOf("dimension ref=\""u8);
+        if (at > 0 && head[at - 1] is (byte)'<' or (byte)':')
+        {
+            var range = head[(at + 15)..];
+            var end = range.IndexOf((byte)'"');
+            if (end > 0)
+            {
+                var last = Encoding.ASCII.GetString(range[..end]).Split(':')[^1];
+                var digits = new string([.. last.SkipWhile(char.IsLetter)]);
+                if (long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var rows) && rows > 1) return rows - 1;
+            }
+        }
+        var inHead = RowElements(head, from: 1);
+        if (n < buffer.Length) return Math.Max(0, inHead - 1);
+        return inHead == 0 ? 0 : Math.Max(0, (long)(inHead * (double)sheet.Length / n) - 1);
     }
 
     private static ZipArchiveEntry? Entry(ZipArchive zip, string name) =>

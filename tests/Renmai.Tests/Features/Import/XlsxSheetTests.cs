@@ -132,6 +132,49 @@ public sealed class XlsxSheetTests : IDisposable
         Assert.Equal(new DateTime(1904, 1, 1), XlsxSheet.Open(path).Rows().Single().Cells[0]);
     }
 
+    /// <summary>
+    /// A sheet of <paramref name="rows"/> row elements (the header included) with text that looks like row tags, an empty
+    /// row and a row without attributes; the prefix is the one the sheet's elements carry ("" as Excel writes, "x:" as
+    /// MiniExcel does).
+    /// </summary>
+    private string CountingSheet(string prefix, string? dimension, int rows)
+    {
+        var ns = prefix.Length == 0 ? "xmlns" : "xmlns:" + prefix[..^1];
+        var sheet = new StringBuilder($"<?xml version=\"1.0\" encoding=\"utf-8\"?><{prefix}worksheet {ns}=\"{Main}\">");
+        if (dimension is not null) sheet.Append($"<{prefix}dimension ref=\"{dimension}\"/>");
+        sheet.Append($"<{prefix}sheetData><{prefix}row r=\"1\"><{prefix}c r=\"A1\" t=\"inlineStr\"><{prefix}is><{prefix}t>客户名称</{prefix}t></{prefix}is></{prefix}c></{prefix}row>");
+        for (var r = 2; r <= rows; r++)
+        {
+            var text = (r % 7) switch { 0 => "a:row b", 1 => "x:row>", 2 => "&lt;row r=\"9\"&gt;", _ => "张伟" + new string('·', r % 5) };
+            if (r == 50) sheet.Append($"<{prefix}row r=\"{r}\"/>");
+            else if (r == 60) sheet.Append($"<{prefix}row><{prefix}c t=\"inlineStr\"><{prefix}is><{prefix}t>{text}</{prefix}t></{prefix}is></{prefix}c></{prefix}row>");
+            else sheet.Append($"<{prefix}row r=\"{r}\" spans=\"1:1\"><{prefix}c r=\"A{r}\" t=\"inlineStr\"><{prefix}is><{prefix}t>{text}</{prefix}t></{prefix}is></{prefix}c></{prefix}row>\n");
+        }
+        sheet.Append($"</{prefix}sheetData></{prefix}worksheet>");
+        return Workbook(sheet.ToString());
+    }
+
+    [Theory]
+    [InlineData("", "A1:A3")]   // Excel's form, with a dimension that is wrong (a writer that never updated it)
+    [InlineData("x:", null)]    // MiniExcel's form: prefixed, no dimension
+    [InlineData("ss:", null)]
+    public void Rows_are_counted_on_the_raw_sheet_whatever_it_declares_and_wherever_a_read_ends(string prefix, string? dimension)
+    {
+        const int Rows = 3000;
+        var path = CountingSheet(prefix, dimension, Rows);
+        var sheet = XlsxSheet.Open(path);
+        Assert.Equal(Rows, sheet.Rows().Count() + 1); // the empty row is a row too
+        // Reads of every length from 65 to 140 bytes put every byte of some row tag at the end of a read.
+        for (var bytes = 65; bytes <= 140; bytes++) Assert.Equal(Rows, sheet.CountRowElements(bytes));
+        Assert.Equal(Rows, sheet.CountRowElements());
+
+        using var table = ImportTable.Open(path, "客户.xlsx", null, new ImportLimits());
+        Assert.Equal(Rows - 1, table.CountUpperBound());
+        Assert.Equal(Rows - 2, table.Rows().Count()); // the empty row is left out
+        if (dimension is null) Assert.InRange(table.EstimatedRows, Rows * 0.8, Rows * 1.2); // from the first 64 KB, scaled
+        else Assert.Equal(2, table.EstimatedRows);
+    }
+
     [Fact]
     public void A_sheet_through_the_import_table_maps_the_header_and_numbers_rows_as_excel_does()
     {
