@@ -17,6 +17,9 @@ public sealed class ImportWorker(IServiceScopeFactory scopes, ILogger<ImportWork
     public const int MaxAttempts = 3;
     private readonly string _me = Environment.MachineName + "/" + Environment.ProcessId + "/" + Guid.NewGuid().ToString("N")[..8];
 
+    /// <summary>How this worker signs the leases it holds.</summary>
+    internal string LeaseOwner => _me;
+
     private TimeSpan Lease => TimeSpan.FromSeconds(config.GetValue("Import:LeaseSeconds", 60));
 
     /// <summary>A new job was queued in this process: look now instead of at the next poll.</summary>
@@ -146,25 +149,34 @@ public sealed class ImportWorker(IServiceScopeFactory scopes, ILogger<ImportWork
         }
     }
 
-    /// <summary>Keeps the lease while the job runs, and picks up a cancel requested on another node.</summary>
-    private async Task RenewAsync(IDbContextFactory<RenmaiDb> dbs, Guid id, CancellationTokenSource cancel, CancellationToken ct)
+    /// <summary>
+    /// Keeps the lease while the job runs, and picks up a cancel requested on another node. On SQLite a large load
+    /// holds the database's one write lock for minutes (ADR 0028); the renewal then waits for it like every other
+    /// writer (a time-out would only fail and log every 30 s), and renews again at once when the wait was long, so
+    /// the lease is fresh as soon as the lock is free.
+    /// </summary>
+    internal async Task RenewAsync(IDbContextFactory<RenmaiDb> dbs, Guid id, CancellationTokenSource cancel, CancellationToken ct)
     {
         var period = Lease / 3;
+        var wait = period;
         while (!ct.IsCancellationRequested)
         {
-            await Task.Delay(period, clock, ct);
+            await Task.Delay(wait, clock, ct);
+            var started = clock.GetTimestamp();
             try
             {
                 await using var db = await dbs.CreateDbContextAsync(ct);
+                if (!db.IsPostgres) db.Database.SetCommandTimeout(TimeSpan.FromHours(24));
                 var until = clock.GetUtcNow().UtcDateTime + Lease;
                 await db.Set<ImportJob>().Where(j => j.Id == id && j.LeaseOwner == _me).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, until), ct);
                 if (await db.Set<ImportJob>().AnyAsync(j => j.Id == id && j.CancelRequested, ct)) await cancel.CancelAsync();
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // SQLite: the bulk load may hold the write lock for a while; the next renewal tries again.
-                logger.LogDebug(ex, "导入租约续期未成功");
+                // A renewal still waiting when the job ends is interrupted: that is no failure.
+                if (!ct.IsCancellationRequested) logger.LogWarning(ex, "导入 {Id} 的租约续期未成功，稍后重试", id);
             }
+            wait = clock.GetElapsedTime(started) >= period ? TimeSpan.Zero : period;
         }
     }
 
