@@ -218,6 +218,9 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             foreach (var s in batch)
             {
                 Decide(s, found, seen, options);
+                // A missing name only matters to a row that would create a customer: a row that matched none (update
+                // only) or several says that instead.
+                if (s.Action == RowAction.Error && s.NameOnlyMissing && s.Note is not null) s.Errors.Items.Clear();
                 if (s.Action == RowAction.Error && !s.Errors.Any) Fail(s, keyFieldColumn ?? -1, s.Note ?? "无法处理");
                 if (s.Action == RowAction.Create && s.Errors.Any) s.Action = RowAction.Error;
                 if (s.Action == RowAction.Update) updates[s.Row.Line] = s.Target;
@@ -304,17 +307,20 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
     private async Task<Dictionary<string, List<Match>>> LookupAsync(RenmaiDb db, Actor actor, ImportKey key, List<string> keys, CancellationToken ct)
     {
         var visible = CustomerService.Visible(db.Set<Customer>().AsNoTracking(), actor);
+        // A batch's keys go as one array parameter (EF.Parameter): EF 10 would otherwise send each as a parameter of its
+        // own, and Microsoft.Data.Sqlite binds by name, which SQLite resolves by a linear scan (a thousand keys: half a
+        // million name comparisons per batch).
         List<(string Key, Match Match)> rows;
         switch (key)
         {
             case ImportKey.Number:
-                rows = [.. (await visible.Where(c => keys.Contains(c.Number)).Select(c => new { c.Number, c.Id }).ToListAsync(ct)).Select(r => (r.Number, new Match(r.Id, r.Number)))];
+                rows = [.. (await visible.Where(c => EF.Parameter(keys).Contains(c.Number)).Select(c => new { c.Number, c.Id }).ToListAsync(ct)).Select(r => (r.Number, new Match(r.Id, r.Number)))];
                 break;
             case ImportKey.Uscc:
-                rows = [.. (await visible.Where(c => c.Uscc != null && keys.Contains(c.Uscc)).Select(c => new { c.Uscc, c.Id, c.Number }).ToListAsync(ct)).Select(r => (r.Uscc!, new Match(r.Id, r.Number)))];
+                rows = [.. (await visible.Where(c => c.Uscc != null && EF.Parameter(keys).Contains(c.Uscc)).Select(c => new { c.Uscc, c.Id, c.Number }).ToListAsync(ct)).Select(r => (r.Uscc!, new Match(r.Id, r.Number)))];
                 break;
             case ImportKey.Email:
-                rows = [.. (await visible.Where(c => c.Email != null && keys.Contains(c.Email)).Select(c => new { c.Email, c.Id, c.Number }).ToListAsync(ct)).Select(r => (r.Email!, new Match(r.Id, r.Number)))];
+                rows = [.. (await visible.Where(c => c.Email != null && EF.Parameter(keys).Contains(c.Email)).Select(c => new { c.Email, c.Id, c.Number }).ToListAsync(ct)).Select(r => (r.Email!, new Match(r.Id, r.Number)))];
                 break;
             case ImportKey.Phone:
                 // Phones are encrypted: match keyed hashes of the digits in the blind index, never plaintext.
@@ -324,7 +330,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                 var hashes = byHash.Keys.ToList();
                 // The index first (most keys of an import are new), then the scope check for the few hits.
                 var indexHits = await db.Set<SensitiveIndexEntry>().AsNoTracking()
-                    .Where(x => x.Kind == SensitiveKind.PhoneFull && hashes.Contains(x.Hash) && x.EntityId == x.CustomerId)
+                    .Where(x => x.Kind == SensitiveKind.PhoneFull && EF.Parameter(hashes).Contains(x.Hash) && x.EntityId == x.CustomerId)
                     .Select(x => new { x.Hash, x.CustomerId }).ToListAsync(ct);
                 if (indexHits.Count == 0) return [];
                 var ids = indexHits.Select(h => h.CustomerId).Distinct().ToList();
@@ -333,7 +339,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                 break;
             default:
                 var names = keys.Select(k => k[..k.IndexOf(NameCompanySeparator, StringComparison.Ordinal)]).Distinct().ToList();
-                rows = [.. (await visible.Where(c => names.Contains(c.Name)).Select(c => new { c.Name, c.Company, c.Id, c.Number }).ToListAsync(ct))
+                rows = [.. (await visible.Where(c => EF.Parameter(names).Contains(c.Name)).Select(c => new { c.Name, c.Company, c.Id, c.Number }).ToListAsync(ct))
                     .Select(r => (NameCompanyKey(r.Name, r.Company), new Match(r.Id, r.Number)))];
                 break;
         }
@@ -350,8 +356,11 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
     {
         var keyLabel = o.Key == ImportKey.NameCompany ? "客户名称和所在公司" : ImportFields.KeyLabel(o.Key);
         var keyText = s.Key is null ? null : s.Key.EndsWith(NameCompanySeparator) ? s.Key[..^1] : s.Key.Replace(NameCompanySeparator, '/');
-        if (s.Errors.Any && !(s.NameOnlyMissing && s.Key is not null && found.ContainsKey(s.Key) && o.Mode != ImportMode.Create
-            && o.Duplicates != DuplicateChoice.CreateAnyway))
+        // A missing name is no error for a row that can only update (it keeps the customer's name): in update-only mode
+        // always (one that matches nothing is told so below), in upsert mode when its key matched.
+        var nameNotNeeded = s.NameOnlyMissing && (o.Mode == ImportMode.Update
+            || (o.Mode == ImportMode.Upsert && o.Duplicates != DuplicateChoice.CreateAnyway && s.Key is not null && found.ContainsKey(s.Key)));
+        if (s.Errors.Any && !nameNotNeeded)
         {
             s.Action = RowAction.Error;
             return;

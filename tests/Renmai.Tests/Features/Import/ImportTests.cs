@@ -253,9 +253,19 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
     {
         var uscc = "91310000MA1K" + "00001";
         uscc += Validators.UsccCheckChar(uscc[..17].PadRight(17, '0'));
-        await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机", "电子邮箱"],
-            ["杭州西湖电子有限公司", "13700000001", "xh@example.com"], ["苏州园林设计有限公司", "13700000002", "sz@example.com"])), "first.csv");
+        var unknownUscc = "91310000MA1K00002" + Validators.UsccCheckChar("91310000MA1K00002");
+        await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机", "电子邮箱", "统一社会信用代码"],
+            ["杭州西湖电子有限公司", "13700000001", "xh@example.com", ""], ["苏州园林设计有限公司", "13700000002", "sz@example.com", uscc])), "first.csv");
         Assert.Equal(2, await CountAsync());
+
+        // update-only by 统一社会信用代码, typed in lower case: the known code updates its customer, an unknown one fails.
+        var byUscc = await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["统一社会信用代码", "备注"], [uscc.ToLowerInvariant(), "按信用代码更新"], [unknownUscc, "无此客户"])),
+            "uscc.csv", mode: "update", key: "uscc");
+        Assert.Equal(1, byUscc["updated"]!.GetValue<int>());
+        Assert.Equal(1, byUscc["failed"]!.GetValue<int>());
+        Assert.Equal("按信用代码更新", (await FindByNameAsync("苏州园林设计有限公司"))!.Notes);
+        Assert.Contains(App.Services.GetRequiredService<ImportBoard>().Errors(Guid.Parse(byUscc["id"].S())),
+            e => e.Message.Contains("未找到统一社会信用代码为“" + unknownUscc, StringComparison.Ordinal));
 
         // create + skip: the known phone is reported as a duplicate of the existing customer, the new one created.
         var skip = await ImportAsync(_admin, Encoding.UTF8.GetBytes(Csv(["客户名称", "手机"], ["杭州西湖电子（新）", "137 0000 0001"], ["南京紫金软件有限公司", "13700000003"])), "again.csv");
