@@ -146,6 +146,7 @@ public sealed class ImportWorker(IServiceScopeFactory scopes, ILogger<ImportWork
             await renew.CancelAsync();
             try { await renewing; } catch (OperationCanceledException) { }
             board.Remove(job.Id);
+            if (progress.RowsRead >= BulkWriter.SqliteRebuildIndexesFrom) Renmai.Hosting.ProcessMemory.Release();
         }
     }
 
