@@ -194,6 +194,8 @@ public sealed class ImportTable : IDisposable
 
     // ---- XLSX ---------------------------------------------------------------------------------
 
+    private const string BrokenXlsx = "文件已损坏或不完整（不是有效的 xlsx 工作簿），请重新保存后再上传";
+
     private static ImportTable OpenExcel(string path, ImportLimits limits)
     {
         XlsxSheet sheet;
@@ -222,7 +224,7 @@ public sealed class ImportTable : IDisposable
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or System.Xml.XmlException)
         {
-            throw new ImportFileException("文件已损坏或不完整（不是有效的 xlsx 工作簿），请重新保存后再上传");
+            throw new ImportFileException(BrokenXlsx);
         }
         var width = headers.Length;
         while (width > 0 && headers[width - 1].Length == 0) width--;
@@ -261,7 +263,7 @@ public sealed class ImportTable : IDisposable
             try { return Math.Max(0, sheet.CountRowElements() - 1); }
             catch (Exception ex) when (ex is InvalidDataException or IOException)
             {
-                throw new ImportFileException("文件已损坏或不完整（不是有效的 xlsx 工作簿），请重新保存后再上传");
+                throw new ImportFileException(BrokenXlsx);
             }
         }
         return new ImportTable(headers, estimate, "Excel 工作簿（.xlsx）", Rows, CountUpperBound, null);

@@ -15,10 +15,8 @@ public sealed class ImportWorker(IServiceScopeFactory scopes, ILogger<ImportWork
 {
     private static readonly SemaphoreSlim Signal = new(0);
     public const int MaxAttempts = 3;
-    private readonly string _me = Environment.MachineName + "/" + Environment.ProcessId + "/" + Guid.NewGuid().ToString("N")[..8];
-
     /// <summary>How this worker signs the leases it holds.</summary>
-    internal string LeaseOwner => _me;
+    internal string LeaseOwner { get; } = Environment.MachineName + "/" + Environment.ProcessId + "/" + Guid.NewGuid().ToString("N")[..8];
 
     private TimeSpan Lease => TimeSpan.FromSeconds(config.GetValue("Import:LeaseSeconds", 60));
 
@@ -65,7 +63,7 @@ public sealed class ImportWorker(IServiceScopeFactory scopes, ILogger<ImportWork
             {
                 var claimed = await db.Set<ImportJob>()
                     .Where(j => j.Id == c.Id && j.Status == c.Status && j.LeaseUntil == c.LeaseUntil && j.LeaseOwner == c.LeaseOwner)
-                    .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, ImportStatus.Running).SetProperty(j => j.LeaseOwner, _me)
+                    .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, ImportStatus.Running).SetProperty(j => j.LeaseOwner, LeaseOwner)
                         .SetProperty(j => j.LeaseUntil, now + Lease).SetProperty(j => j.Attempts, j => j.Attempts + 1)
                         .SetProperty(j => j.StartedAt, now), stoppingToken);
                 if (claimed == 1)
@@ -129,7 +127,7 @@ public sealed class ImportWorker(IServiceScopeFactory scopes, ILogger<ImportWork
         {
             // Shutting down: release the lease so the next start takes the job over at once (rollback, then a new run).
             await using var db = await dbs.CreateDbContextAsync(CancellationToken.None);
-            await db.Set<ImportJob>().Where(j => j.Id == job.Id && j.LeaseOwner == _me)
+            await db.Set<ImportJob>().Where(j => j.Id == job.Id && j.LeaseOwner == LeaseOwner)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, DateTime.UnixEpoch), CancellationToken.None);
         }
         catch (Exception ex)
@@ -169,7 +167,7 @@ public sealed class ImportWorker(IServiceScopeFactory scopes, ILogger<ImportWork
                 await using var db = await dbs.CreateDbContextAsync(ct);
                 if (!db.IsPostgres) db.Database.SetCommandTimeout(TimeSpan.FromHours(24));
                 var until = clock.GetUtcNow().UtcDateTime + Lease;
-                await db.Set<ImportJob>().Where(j => j.Id == id && j.LeaseOwner == _me).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, until), ct);
+                await db.Set<ImportJob>().Where(j => j.Id == id && j.LeaseOwner == LeaseOwner).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseUntil, until), ct);
                 if (await db.Set<ImportJob>().AnyAsync(j => j.Id == id && j.CancelRequested, ct)) await cancel.CancelAsync();
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -188,9 +188,7 @@ public static class CustomerSearchRows
     /// <summary>The blind tokens of every 4-digit window of a phone's digits (ADR 0019).</summary>
     internal static void PhoneTokens(SensitiveCipher cipher, string digits, HashSet<string> into)
     {
-        var tokens = TokensOf(cipher, null);
-        for (var i = 0; i + PhoneGram <= digits.Length; i++)
-            into.Add(GramNumber(digits.AsSpan(i, PhoneGram)) is { } n ? tokens[n] : Token(cipher, digits.Substring(i, PhoneGram), null));
+        for (var i = 0; i + PhoneGram <= digits.Length; i++) into.Add(PhoneToken(cipher, digits.Substring(i, PhoneGram)));
     }
 
     /// <summary>

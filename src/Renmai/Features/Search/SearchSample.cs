@@ -21,7 +21,7 @@ public sealed class SearchSample(IDbContextFactory<RenmaiDb> dbs, TimeProvider c
 
     /// <param name="PhoneTokenRows">For each phone token, how many sampled rows have it (a lookup: scanning the rows'
     /// token lists for every phone search cost more than the rest of the search's own work).</param>
-    private sealed record Snapshot(string[] Texts, Dictionary<string, int> PhoneTokenRows, int Rows, DateTimeOffset TakenAt);
+    private sealed record Snapshot(string[] Texts, Dictionary<string, int> PhoneTokenRows, DateTimeOffset TakenAt);
 
     /// <summary>One sampled search row, as read by <see cref="RefreshAsync"/>.</summary>
     private sealed class SampleRow
@@ -51,7 +51,8 @@ public sealed class SearchSample(IDbContextFactory<RenmaiDb> dbs, TimeProvider c
     public async Task<bool> IsCommonPhoneTokenAsync(string token, CancellationToken ct)
     {
         var snapshot = await CurrentAsync(ct);
-        return snapshot.Rows > 0 && snapshot.PhoneTokenRows.GetValueOrDefault(token) >= CommonFrom * snapshot.Rows;
+        var rows = snapshot.Texts.Length;
+        return rows > 0 && snapshot.PhoneTokenRows.GetValueOrDefault(token) >= CommonFrom * rows;
     }
 
     private async ValueTask<Snapshot> CurrentAsync(CancellationToken ct)
@@ -83,7 +84,7 @@ public sealed class SearchSample(IDbContextFactory<RenmaiDb> dbs, TimeProvider c
         foreach (var row in rows)
             foreach (var token in row.PhoneGrams.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct())
                 tokens[token] = tokens.GetValueOrDefault(token) + 1;
-        var snapshot = new Snapshot([.. rows.Select(r => r.Text)], tokens, rows.Count, clock.GetUtcNow());
+        var snapshot = new Snapshot([.. rows.Select(r => r.Text)], tokens, clock.GetUtcNow());
         _snapshot = snapshot;
         return snapshot;
     }

@@ -172,16 +172,16 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
 
     private static string Body(string text, int rank) => rank switch { 0 => "|" + text + "|", 1 => "|" + text, _ => text.Length >= 3 ? text : "^" + text };
 
+    /// <summary>PostgreSQL: the rows with a whole field equal to {0} (the SQL text holds no value, only the placeholder).</summary>
+    private static readonly string PostgresWholeField =
+        "SELECT s.* FROM \"CustomerSearch\" s WHERE " + CustomerSearchMapping.PostgresFields + " @> ARRAY[{0}]";
+
     /// <summary>
     /// The search rows matching one rank's pattern, for a query that takes the first few. On PostgreSQL a whole field
     /// is an element of the fields array (<see cref="CustomerSearchMapping.PostgresFields"/>); another pattern that is
     /// common in <see cref="SearchSample"/> is matched on <see cref="CustomerSearchMapping.PostgresUnindexedText"/>: the
     /// scan stops at the first few matches, where the trigram index would first collect every match (ADR 0033).
     /// </summary>
-    /// <summary>PostgreSQL: the rows with a whole field equal to {0} (the SQL text holds no value, only the placeholder).</summary>
-    private static readonly string PostgresWholeField =
-        "SELECT s.* FROM \"CustomerSearch\" s WHERE " + CustomerSearchMapping.PostgresFields + " @> ARRAY[{0}]";
-
     private async Task<IQueryable<CustomerSearchRow>> FirstMatchingAsync(RenmaiDb db, string text, int rank, CancellationToken ct)
     {
         // A customer number as the whole text is the search row's own key (KH000123 → row 123; KH123 too): the
