@@ -95,6 +95,8 @@ internal static class SearchWorkload
         string Pg(string a) => a.Replace('^', CustomerSearchRows.PostgresGramMarker);
         string Either(string a, string b) => postgres ? $"%{Pg(a)}%\n%{Pg(b)}%" : $"\"{a}\" OR \"{b}\"";
         string One(string a) => postgres ? $"%{Pg(a)}%" : $"\"{a}\"";
+        // Two characters anywhere: on SQLite a gram, one word of the word table (SearchSetup.Words).
+        string Gram(string a) => postgres ? Either("^" + a, "|" + a) : $"word:\"{a}\"";
         var rng = new Random(seed);
         var numbers = Enumerable.Range(0, Samples).Select(_ => CustomerNumbers.Format(rng.NextInt64(1, maxNumber + 1))).Distinct().ToList();
         await using var db = await services.GetRequiredService<IDbContextFactory<RenmaiDb>>().CreateDbContextAsync();
@@ -117,17 +119,17 @@ internal static class SearchWorkload
             {
                 var i = rng.Next(han.Length - 1);
                 var q = han.Substring(i, 2);
-                chinese.Add((q, Either("^" + q, "|" + q)));
+                chinese.Add((q, Gram(q)));
             }
             var ini = isPerson ? Pinyin.NameInitials(name) : Pinyin.Initials(name)[..Math.Min(4, Pinyin.Initials(name).Length)];
-            if (ini.Length >= 2) initials.Add((ini, ini.Length >= 3 ? One(ini) : Either("^" + ini, "|" + ini)));
+            if (ini.Length >= 2) initials.Add((ini, ini.Length >= 3 ? One(ini) : Gram(ini)));
             var allPhones = c.Phones.Concat(contacts[c.Id].SelectMany(k => k.Phones)).Select(p => SensitiveStore.PhoneDigits(p.Number)).Where(p => p.Length >= 4).ToList();
             if (allPhones.Count > 0)
             {
                 var p = allPhones[rng.Next(allPhones.Count)];
                 var gram = p.Substring(rng.Next(p.Length - 3), 4);
                 var token = CustomerSearchRows.PhoneToken(cipher, gram);
-                phones.Add((gram, "phone:" + token));
+                phones.Add((gram, "word:" + token));
             }
         }
         return [new("2 Chinese characters", chinese), new("pinyin initials", initials), new("4-digit phone fragment", phones)];
@@ -146,7 +148,7 @@ internal static class SearchWorkload
         if (File.Exists(dbFile)) sb.AppendLine(ci, $"- Database file: {new FileInfo(dbFile).Length / 1024.0 / 1024.0:N0} MB");
         sb.AppendLine(ci, $"- Command: `dotnet run -c Release --project bench/Renmai.Bench -- search --rows {o.Rows} --seconds {o.Seconds} --clients {o.Clients}{(o.Postgres is null ? "" : " --pg \"…\"")}`");
         if (o.Postgres is null)
-            sb.AppendLine(ci, $"- Renmai: GET /api/v1/search?q=…&limit={Limit} in the real app in-process (API token, admin: sees all; ranked exact → prefix → anywhere, up to 3 FTS queries + phone verification by decryption + masking). Baseline: a bare Kestrel app in the same process, one raw FTS5 MATCH per request (the app's \"anywhere\" pattern on the trigram table; for phones the blind token, precomputed, on the phone-token table) joined to Customers, LIMIT {Limit}, rows as JSON.");
+            sb.AppendLine(ci, $"- Renmai: GET /api/v1/search?q=…&limit={Limit} in the real app in-process (API token, admin: sees all; ranked exact → prefix → anywhere, up to 3 FTS queries + phone verification by decryption + masking). Baseline: a bare Kestrel app in the same process, one raw FTS5 MATCH per request (the app's \"anywhere\" pattern: 3+ characters on the trigram table; 2 characters as a gram, and phones as the blind token, precomputed, on the word table) joined to Customers, LIMIT {Limit}, rows as JSON.");
         else
             sb.AppendLine(ci, $"- Renmai: GET /api/v1/search?q=…&limit={Limit} in the real app in-process on PostgreSQL (API token, admin: sees all; ranked exact → prefix → anywhere, up to 3 LIKE queries on the pg_trgm GIN index; phones: token words on a tsvector GIN index + verification by decryption + masking). Baseline: a bare Kestrel app in the same process, one raw query per request (the app's \"anywhere\" LIKE pattern(s) on CustomerSearch.Text; for phones the blind token, precomputed, as a word of CustomerSearch.PhoneGrams through its tsvector index) joined to Customers, LIMIT {Limit}, rows as JSON. Server settings: {PostgresSettings(o.Postgres)}.");
         sb.AppendLine(ci, $"- Queries: {Samples} random customers (and their contacts) of the demo data: a random 2-character window of a name; the pinyin initials of a person name or the first 4 of a company name; a random 4-digit window of a real (decrypted) phone.");
@@ -187,8 +189,8 @@ internal static class SearchWorkload
         const string Join = "SELECT c.\"Number\", c.\"Name\" FROM \"CustomerSearch\" s JOIN \"Customers\" c ON c.\"Id\" = s.\"CustomerId\" WHERE ";
         app.MapGet("/baseline/search", async (HttpContext http, string m) =>
         {
-            var phone = m.StartsWith("phone:", StringComparison.Ordinal);
-            var patterns = (phone ? m["phone:".Length..] : m).Split('\n');
+            var phone = m.StartsWith("word:", StringComparison.Ordinal);
+            var patterns = (phone ? m["word:".Length..] : m).Split('\n');
             await using var cmd = source.CreateCommand(Join + (phone ? "to_tsvector('simple', s.\"PhoneGrams\") @@ to_tsquery('simple', $1)" : "(s.\"Text\" LIKE $1 OR s.\"Text\" LIKE $2)")
                 + " AND c.\"DeletedAt\" IS NULL LIMIT " + Limit);
             cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = patterns[0] });
@@ -227,8 +229,8 @@ internal static class SearchWorkload
         {
             while (idle.TryTake(out var c)) { c.Cmd.Dispose(); c.Conn.Dispose(); }
         });
-        // Phone queries ("phone:<token>") go to the phone-token table, the others to the trigram table.
-        var idlePhone = new ConcurrentBag<(SqliteConnection Conn, SqliteCommand Cmd)>();
+        // Word queries ("word:<phone token or gram>") go to the word table, the others to the trigram table.
+        var idleWord = new ConcurrentBag<(SqliteConnection Conn, SqliteCommand Cmd)>();
         (SqliteConnection, SqliteCommand) Open(string table)
         {
             var conn = new SqliteConnection(connectionString);
@@ -242,16 +244,16 @@ internal static class SearchWorkload
         }
         app.Lifetime.ApplicationStopped.Register(() =>
         {
-            while (idlePhone.TryTake(out var c)) { c.Cmd.Dispose(); c.Conn.Dispose(); }
+            while (idleWord.TryTake(out var c)) { c.Cmd.Dispose(); c.Conn.Dispose(); }
         });
         app.MapGet("/baseline/search", async (HttpContext http, string m) =>
         {
-            var phone = m.StartsWith("phone:", StringComparison.Ordinal);
-            var bag = phone ? idlePhone : idle;
-            if (!bag.TryTake(out var c)) c = Open(phone ? "CustomerPhoneFts" : "CustomerSearchFts");
+            var word = m.StartsWith("word:", StringComparison.Ordinal);
+            var bag = word ? idleWord : idle;
+            if (!bag.TryTake(out var c)) c = Open(word ? "CustomerWordFts" : "CustomerSearchFts");
             try
             {
-                c.Cmd.Parameters[0].Value = phone ? m["phone:".Length..] : m;
+                c.Cmd.Parameters[0].Value = word ? m["word:".Length..] : m;
                 await using var reader = await c.Cmd.ExecuteReaderAsync();
                 await WriteHitsAsync(http.Response, reader);
             }

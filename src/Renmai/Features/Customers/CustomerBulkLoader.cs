@@ -100,7 +100,7 @@ public sealed class CustomerBulkLoader
         var history = new List<object?[]>(batch.Count);
         var search = new List<object?[]>(batch.Count);
         var textFts = new List<object?[]>(_ftsRows ? batch.Count : 0);
-        var phoneFts = new List<object?[]>(_ftsRows ? batch.Count : 0);
+        var wordFts = new List<object?[]>(_ftsRows ? batch.Count : 0);
         foreach (var r in perCustomer)
         {
             customers.Add(r.Customer);
@@ -109,15 +109,15 @@ public sealed class CustomerBulkLoader
             if (r.History is not null) history.Add(r.History);
             search.Add(r.Search);
             if (r.TextFts is not null) textFts.Add(r.TextFts);
-            if (r.PhoneFts is not null) phoneFts.Add(r.PhoneFts);
+            if (r.WordFts is not null) wordFts.Add(r.WordFts);
         }
         List<(BulkTable, List<object?[]>)> parts = [(_customers, customers), (_contacts, contacts), (_index, index), (_history, history), (_search, search)];
-        if (_ftsRows) parts.AddRange([(Search.SearchSetup.TextFts, textFts), (Search.SearchSetup.PhoneFts, phoneFts)]);
+        if (_ftsRows) parts.AddRange([(Search.SearchSetup.TextFts, textFts), (Search.SearchSetup.WordFts, wordFts)]);
         return new BulkBatch(parts);
     }
 
     private sealed record CustomerRows(object?[] Customer, List<object?[]> Contacts, List<object?[]> Index, object?[]? History, object?[] Search,
-        object?[]? TextFts, object?[]? PhoneFts);
+        object?[]? TextFts, object?[]? WordFts);
 
     /// <summary>
     /// Every row one new customer needs, besides the customer row itself: this is the one place where
@@ -136,13 +136,13 @@ public sealed class CustomerBulkLoader
         var indexRows = new List<object?[]>(index.Count);
         foreach (var row in index) indexRows.Add(Row(_index, row));
         var search = Search.CustomerSearchRows.For(customer, people, _sensitive.Cipher);
-        object?[]? textFts = null, phoneFts = null;
+        object?[]? textFts = null, wordFts = null;
         if (_ftsRows)
         {
-            var (text, phone) = Search.SearchSetup.FtsRows(search);
+            var (text, words) = Search.SearchSetup.FtsRows(search);
             textFts = Search.SearchSetup.TextFts.ToSqlite(text);
-            phoneFts = Search.SearchSetup.PhoneFts.ToSqlite(phone);
+            wordFts = Search.SearchSetup.WordFts.ToSqlite(words);
         }
-        return new CustomerRows(Row(_customers, customer), contactRows, indexRows, history is null ? null : Row(_history, history), Row(_search, search), textFts, phoneFts);
+        return new CustomerRows(Row(_customers, customer), contactRows, indexRows, history is null ? null : Row(_history, history), Row(_search, search), textFts, wordFts);
     }
 }

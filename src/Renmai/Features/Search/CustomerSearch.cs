@@ -15,9 +15,9 @@ namespace Renmai.Features.Search;
 /// One search document per customer (ADR 0019): the normalised searchable text of the customer and its
 /// contacts, one field between bars — <c>|kh000123|北京华夏科技|beijinghuaxiakeji|bjhxkj|…|</c> — followed by
 /// the two-character grams of names and initials (<c>^北京^京华…</c>); and, apart, keyed hashes of the phones'
-/// 4-digit grams as letter words (<see cref="PhoneGrams"/>). Never a phone digit. SQLite indexes
-/// <see cref="Text"/> with an FTS5 trigram table and <see cref="PhoneGrams"/> with a word table (both external
-/// content, kept in step by triggers); PostgreSQL both with pg_trgm GIN indexes.
+/// 4-digit grams as letter words (<see cref="PhoneGrams"/>). Never a phone digit. SQLite indexes the fields with
+/// an FTS5 trigram table and the grams and phone tokens as words (<see cref="SearchSetup"/>); PostgreSQL the whole
+/// text with a pg_trgm GIN index and the phone tokens with a word index.
 /// </summary>
 public sealed class CustomerSearchRow
 {

@@ -119,7 +119,7 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
         CancellationToken ct, int rankCap = 0)
     {
         var terms = Parse(q);
-        var patterns = new List<string>();
+        var patterns = new List<SearchPattern>();
         foreach (var t in terms.Texts)
         {
             patterns.Add(Pattern(db, t, terms.PhoneDigits is null ? 2 : 1)); // digits anywhere: through the phone grams only
@@ -158,16 +158,21 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
     }
 
     /// <summary>
-    /// The pattern for one rank: SQLite FTS5 trigram phrases (quoted, so every character is literal), or
-    /// PostgreSQL LIKE patterns. Two-character text has no trigram of its own: "anywhere" then means the
-    /// two-character grams of names and initials (^ab).
+    /// One rank's pattern: on SQLite an FTS5 trigram phrase (quoted, so every character is literal) or, for a
+    /// <see cref="Gram"/>, the two characters as a word of the word table; on PostgreSQL a LIKE pattern.
     /// </summary>
-    private static string Pattern(RenmaiDb db, string text, int rank)
+    private sealed record SearchPattern(string Value, bool Gram = false);
+
+    /// <summary>
+    /// The pattern for one rank. Two-character text has no trigram of its own: "anywhere" then means the
+    /// two-character grams of names and initials (^ab; on SQLite the words of <see cref="SearchSetup.Words"/>).
+    /// </summary>
+    private static SearchPattern Pattern(RenmaiDb db, string text, int rank)
     {
         var body = Body(text, rank);
-        return db.IsPostgres
-            ? "%" + body.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_").Replace('^', CustomerSearchRows.PostgresGramMarker) + "%"
-            : "\"" + body + "\"";
+        if (db.IsPostgres)
+            return new("%" + body.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_").Replace('^', CustomerSearchRows.PostgresGramMarker) + "%");
+        return body.StartsWith('^') ? new(text, Gram: true) : new("\"" + body + "\"");
     }
 
     private static string Body(string text, int rank) => rank switch { 0 => "|" + text + "|", 1 => "|" + text, _ => text.Length >= 3 ? text : "^" + text };
@@ -192,14 +197,14 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
         if (rank == 0)
             return db.Set<CustomerSearchRow>().FromSqlRaw(PostgresWholeField, text);
         if (await sample.IsCommonAsync(Body(text, rank).Replace('^', CustomerSearchRows.PostgresGramMarker), ct))
-            return db.Set<CustomerSearchRow>().FromSqlRaw("SELECT s.* FROM \"CustomerSearch\" s WHERE " + CustomerSearchMapping.PostgresUnindexedText + " LIKE {0}", pattern);
+            return db.Set<CustomerSearchRow>().FromSqlRaw("SELECT s.* FROM \"CustomerSearch\" s WHERE " + CustomerSearchMapping.PostgresUnindexedText + " LIKE {0}", pattern.Value);
         // A field start of 3+ characters: the index looks for the text anywhere (its own trigrams) and the start is
         // checked on what it finds. The pattern's first trigram ("  s" of every word starting with s) has a list about
         // as long as the table, which the trigram index walks item by item (|szsx: 8 ms for a few hundred rows).
         if (rank == 1 && text.Length >= 3)
             return db.Set<CustomerSearchRow>().FromSqlRaw(
                 "SELECT s.* FROM \"CustomerSearch\" s WHERE s.\"Text\" LIKE {0} AND " + CustomerSearchMapping.PostgresUnindexedText + " LIKE {1} OFFSET 0",
-                Pattern(db, text, 2), pattern);
+                Pattern(db, text, 2).Value, pattern.Value);
         return Matching(db, [pattern]);
     }
 
@@ -211,19 +216,34 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
     /// the name occurs a dozen times. Planned alone, a rare pattern goes through the trigram index (ADR 0033; the "first
     /// few" of a common pattern come from <see cref="FirstMatchingAsync"/>'s plain scan instead).
     /// </summary>
-    private static IQueryable<CustomerSearchRow> Matching(RenmaiDb db, List<string> patterns)
+    private static IQueryable<CustomerSearchRow> Matching(RenmaiDb db, List<SearchPattern> patterns)
     {
-        if (!db.IsPostgres)
-        {
-            var match = string.Join(" OR ", patterns);
-            return db.Set<CustomerSearchRow>().FromSqlRaw(
-                "SELECT s.* FROM CustomerSearchFts f JOIN CustomerSearch s ON s.Id = f.rowid WHERE CustomerSearchFts MATCH {0}", match);
-        }
         // Only placeholders go into the SQL text ({0} OR {1} …); the patterns are parameters.
-        var sql = "SELECT s.* FROM \"CustomerSearch\" s WHERE "
-            + string.Join(" OR ", patterns.Select((_, i) => "s.\"Text\" LIKE {" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}"))
-            + " OFFSET 0";
-        return db.Set<CustomerSearchRow>().FromSqlRaw(sql, [.. patterns]);
+        static string At(int i) => "{" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}";
+        if (db.IsPostgres)
+        {
+            var sql = "SELECT s.* FROM \"CustomerSearch\" s WHERE " + string.Join(" OR ", patterns.Select((_, i) => "s.\"Text\" LIKE " + At(i))) + " OFFSET 0";
+            return db.Set<CustomerSearchRow>().FromSqlRaw(sql, [.. patterns.Select(p => p.Value)]);
+        }
+        // SQLite: one FTS query per table, joined by UNION ALL, which streams (a caller taking the first few stops early);
+        // a row found twice is harmless to the callers, which ask "contains" or de-duplicate.
+        var parts = new List<string>();
+        var args = new List<object>();
+        var phrases = patterns.Where(p => !p.Gram).Select(p => p.Value).ToList();
+        if (phrases.Count > 0)
+        {
+            parts.Add("SELECT s.* FROM CustomerSearchFts f JOIN CustomerSearch s ON s.Id = f.rowid WHERE CustomerSearchFts MATCH " + At(args.Count));
+            args.Add(string.Join(" OR ", phrases));
+        }
+        foreach (var gram in patterns.Where(p => p.Gram))
+        {
+            // The word table's tokenizer splits at ASCII punctuation (the gram "a." is the word a, and so is "(a"): the
+            // document's own grams confirm each row.
+            parts.Add("SELECT s.* FROM CustomerWordFts w JOIN CustomerSearch s ON s.Id = w.rowid WHERE CustomerWordFts MATCH " + At(args.Count)
+                + " AND instr(s.Text, " + At(args.Count + 1) + ") > 0");
+            args.AddRange(["\"" + gram.Value + "\"", "^" + gram.Value]);
+        }
+        return db.Set<CustomerSearchRow>().FromSqlRaw(string.Join(" UNION ALL ", parts), [.. args]);
     }
 
     /// <summary>
@@ -259,7 +279,7 @@ public sealed class SearchService(IDbContextFactory<RenmaiDb> dbs, CurrentActor 
                 }
             }
             else rows = db.Set<CustomerSearchRow>().FromSqlRaw(
-                "SELECT s.* FROM CustomerPhoneFts p JOIN CustomerSearch s ON s.Id = p.rowid WHERE CustomerPhoneFts MATCH {0}",
+                "SELECT s.* FROM CustomerWordFts p JOIN CustomerSearch s ON s.Id = p.rowid WHERE CustomerWordFts MATCH {0}",
                 string.Join(" AND ", tokens));
             // What a hit shows and the sealed phones come with the candidates: whole rows would be materialised, and
             // every sensitive value of them decrypted, for the phones alone.

@@ -22,7 +22,7 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
 
     public async Task DisposeAsync() => await App.DisposeAsync();
 
-    private async Task<string> CreateAsync(object body, HttpClient? client = null)
+    protected async Task<string> CreateAsync(object body, HttpClient? client = null)
     {
         var response = await (client ?? _admin).PostJsonAsync("/api/v1/customers", body);
         var json = await response.ReadObjectAsync();
@@ -30,7 +30,7 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
         return json["number"].S();
     }
 
-    private static object Person(string name, string phone, string? email = null) =>
+    protected static object Person(string name, string phone, string? email = null) =>
         new { kind = "individual", name, phones = new[] { new { kind = "mobile", number = phone } }, email };
 
     private async Task<JsonObject> AddContactAsync(string number, string name, string phone)
@@ -61,7 +61,7 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
         Assert.Equal(["欧阳明月"], await NamesAsync("oymy"));
     }
 
-    private async Task<List<string>> NamesAsync(string q, HttpClient? client = null) => (await SearchAsync(q, client)).Select(h => h.Name).ToList();
+    protected async Task<List<string>> NamesAsync(string q, HttpClient? client = null) => (await SearchAsync(q, client)).Select(h => h.Name).ToList();
 
     private async Task<int> ListTotalAsync(string q, HttpClient? client = null)
     {
@@ -95,6 +95,19 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
         Assert.Equal(3, await ListTotalAsync("zw"));
         Assert.Equal(1, await ListTotalAsync("伟华"));
         Assert.Equal(3, await ListTotalAsync("zhang伟"));
+    }
+
+    [Fact]
+    public async Task Two_characters_with_a_punctuation_mark_find_only_the_names_with_exactly_those_two()
+    {
+        // SQLite's word index holds the grams "a." and "-a" both as the word a; the documents tell them apart.
+        await CreateAsync(Samples.Company("A.B咨询有限公司", "商务服务业", Samples.Uscc("91440300MA5DC0003")));
+        await CreateAsync(Samples.Company("C-A科技有限公司", "软件和信息技术服务业", Samples.Uscc("91440300MA5DC0004")));
+        Assert.Equal(["A.B咨询有限公司"], await NamesAsync("a."));
+        Assert.Equal(["C-A科技有限公司"], await NamesAsync("-a"));
+        Assert.Equal(["A.B咨询有限公司"], await NamesAsync("b咨"));
+        Assert.Equal(1, await ListTotalAsync("-a"));
+        Assert.Equal(1, await ListTotalAsync("a."));
     }
 
     [Fact]
@@ -141,7 +154,7 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
             {
                 // integrity-check with rank 1 compares each index with its content table: a missing or extra FTS row fails it.
                 await db.Database.ExecuteSqlRawAsync("INSERT INTO CustomerSearchFts(CustomerSearchFts, rank) VALUES ('integrity-check', 1)");
-                await db.Database.ExecuteSqlRawAsync("INSERT INTO CustomerPhoneFts(CustomerPhoneFts, rank) VALUES ('integrity-check', 1)");
+                await db.Database.ExecuteSqlRawAsync("INSERT INTO CustomerWordFts(CustomerWordFts, rank) VALUES ('integrity-check', 1)");
                 var triggers = await db.Database.SqlQuery<string>($"SELECT name AS Value FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'CustomerSearch' ORDER BY name").ToListAsync();
                 Assert.Equal(["CustomerSearch_ad", "CustomerSearch_ai", "CustomerSearch_au"], triggers);
                 return 0;
@@ -335,7 +348,7 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
             var phoneTerms = await App.WithDbAsync(async db =>
             {
                 await db.Database.OpenConnectionAsync();
-                await db.Database.ExecuteSqlRawAsync("CREATE VIRTUAL TABLE IF NOT EXISTS temp.PhoneTerms USING fts5vocab(main, 'CustomerPhoneFts', 'row');");
+                await db.Database.ExecuteSqlRawAsync("CREATE VIRTUAL TABLE IF NOT EXISTS temp.PhoneTerms USING fts5vocab(main, 'CustomerWordFts', 'row');");
                 return await db.Database.SqlQueryRaw<string>("SELECT term AS Value FROM temp.PhoneTerms").ToListAsync();
             });
             Assert.True(phoneTerms.Count >= fragments.Count);
@@ -345,6 +358,69 @@ public abstract class SearchTests(TestDatabase database) : IAsyncLifetime
     }
 }
 
-public sealed class SearchTestsOnSqlite() : SearchTests(TestDatabase.Sqlite);
+public sealed class SearchTestsOnSqlite() : SearchTests(TestDatabase.Sqlite)
+{
+    /// <summary>The SQLite search objects before 2026-12-08: the grams inside the trigram text, the phone tokens in a table of their own.</summary>
+    private const string EarlierForm = """
+        DROP TRIGGER CustomerSearch_ai; DROP TRIGGER CustomerSearch_ad; DROP TRIGGER CustomerSearch_au;
+        DROP TABLE CustomerSearchFts; DROP TABLE CustomerWordFts; DROP VIEW CustomerSearchIndexed;
+        CREATE VIRTUAL TABLE CustomerSearchFts USING fts5(Text, content='CustomerSearch', content_rowid='Id', tokenize='trigram case_sensitive 1');
+        CREATE VIRTUAL TABLE CustomerPhoneFts USING fts5(PhoneGrams, content='CustomerSearch', content_rowid='Id', tokenize='ascii', detail='none');
+        CREATE TRIGGER CustomerSearch_ai AFTER INSERT ON CustomerSearch BEGIN
+          INSERT INTO CustomerSearchFts(rowid, Text) VALUES (new.Id, new.Text);
+          INSERT INTO CustomerPhoneFts(rowid, PhoneGrams) VALUES (new.Id, new.PhoneGrams);
+        END;
+        CREATE TRIGGER CustomerSearch_ad AFTER DELETE ON CustomerSearch BEGIN
+          INSERT INTO CustomerSearchFts(CustomerSearchFts, rowid, Text) VALUES ('delete', old.Id, old.Text);
+          INSERT INTO CustomerPhoneFts(CustomerPhoneFts, rowid, PhoneGrams) VALUES ('delete', old.Id, old.PhoneGrams);
+        END;
+        CREATE TRIGGER CustomerSearch_au AFTER UPDATE ON CustomerSearch BEGIN
+          INSERT INTO CustomerSearchFts(CustomerSearchFts, rowid, Text) VALUES ('delete', old.Id, old.Text);
+          INSERT INTO CustomerSearchFts(rowid, Text) VALUES (new.Id, new.Text);
+          INSERT INTO CustomerPhoneFts(CustomerPhoneFts, rowid, PhoneGrams) VALUES ('delete', old.Id, old.PhoneGrams);
+          INSERT INTO CustomerPhoneFts(rowid, PhoneGrams) VALUES (new.Id, new.PhoneGrams);
+        END;
+        INSERT INTO CustomerSearchFts(CustomerSearchFts) VALUES ('rebuild');
+        INSERT INTO CustomerPhoneFts(CustomerPhoneFts) VALUES ('rebuild');
+        """;
+
+    private Task<List<string>> ObjectsAsync() => App.WithDbAsync(db =>
+        db.Database.SqlQuery<string>($"SELECT name AS Value FROM sqlite_master WHERE name LIKE 'Customer%Fts' OR name = 'CustomerSearchIndexed' OR type = 'trigger' AND tbl_name = 'CustomerSearch' ORDER BY name").ToListAsync());
+
+    [Fact]
+    public async Task A_search_index_of_the_earlier_form_is_converted_at_start_up()
+    {
+        await CreateAsync(Person("欧阳明月", "13812345678"));
+        await App.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(EarlierForm));
+        Assert.Contains("CustomerPhoneFts", await ObjectsAsync());
+
+        await SearchSetup.EnsureAsync(App.Services);
+
+        Assert.Equal(["CustomerSearchFts", "CustomerSearchIndexed", "CustomerSearch_ad", "CustomerSearch_ai", "CustomerSearch_au", "CustomerWordFts"],
+            await ObjectsAsync());
+        await App.WithDbAsync(async db =>
+        {
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO CustomerSearchFts(CustomerSearchFts, rank) VALUES ('integrity-check', 1)");
+            return await db.Database.ExecuteSqlRawAsync("INSERT INTO CustomerWordFts(CustomerWordFts, rank) VALUES ('integrity-check', 1)");
+        });
+        // The grams are words now, not trigrams: the trigram table holds the fields only.
+        var trigrams = await App.WithDbAsync(async db =>
+        {
+            await db.Database.OpenConnectionAsync();
+            await db.Database.ExecuteSqlRawAsync("CREATE VIRTUAL TABLE IF NOT EXISTS temp.Trigrams USING fts5vocab(main, 'CustomerSearchFts', 'row');");
+            return await db.Database.SqlQueryRaw<string>("SELECT term AS Value FROM temp.Trigrams").ToListAsync();
+        });
+        Assert.Contains("|欧阳", trigrams);
+        Assert.DoesNotContain(trigrams, t => t.Contains('^'));
+        Assert.Equal(["欧阳明月"], await NamesAsync("阳明"));
+        Assert.Equal(["欧阳明月"], await NamesAsync("5678"));
+        Assert.Equal(["欧阳明月"], await NamesAsync("oymy"));
+        // The triggers of the current form index what is saved afterwards, and a second start-up keeps the current form.
+        await CreateAsync(Person("司马相如", "13912340000"));
+        await SearchSetup.EnsureAsync(App.Services);
+        Assert.Equal(["司马相如"], await NamesAsync("相如"));
+        Assert.Equal(["司马相如"], await NamesAsync("0000"));
+    }
+}
 
 public sealed class SearchTestsOnPostgres() : SearchTests(TestDatabase.Postgres);
