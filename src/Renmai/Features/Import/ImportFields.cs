@@ -59,6 +59,8 @@ public static partial class ImportFields
         // The company's contact person on the same row (客户名称, 联系人, 职位, 联系电话): becomes a contact of the customer.
         new("contactName", "联系人", ["联系人姓名", "联系人名称", "对接人", "contact", "contact name", "contact person"]),
         new("contactTitle", "联系人职务", ["联系人职位", "联系人头衔", "contact title"]),
+        new("contactDepartment", "联系人部门", ["联系人所在部门", "联系人所属部门", "contact department"]),
+        new("contactWeChat", "联系人微信", ["联系人微信号", "contact wechat"]),
         new("contactMobile", "联系人手机", ["联系人电话", "联系人手机号", "联系人手机号码", "联系人联系方式", "联系人号码", "contact phone", "contact mobile"]),
         new("contactEmail", "联系人邮箱", ["联系人电子邮箱", "联系人邮件", "contact email"]),
     ];
@@ -100,6 +102,7 @@ public static partial class ImportFields
         }
         PersonAndCompany(headers, map, taken);
         ContactTitle(headers, map, taken);
+        ContactDepartment(headers, map, taken);
         return map;
     }
 
@@ -110,6 +113,22 @@ public static partial class ImportFields
         if (!taken.Contains("contactName") || taken.Contains("contactTitle") || taken.Contains("company")) return;
         var title = map.FirstOrDefault(m => m.Value == "title");
         if (title.Value is not null) map[title.Key] = "contactTitle";
+    }
+
+    private static readonly HashSet<string> DepartmentHeaders = ["部门", "所在部门", "所属部门", "department", "dept"];
+
+    // Next to a 联系人 column, a bare 部门 is the contact's: a customer has no department. Without one (a people sheet:
+    // 姓名, 公司, 部门) it stays unmapped, as before: the person is the customer, and a contact without a name is an error.
+    private static void ContactDepartment(IReadOnlyList<string> headers, Dictionary<int, string> map, HashSet<string> taken)
+    {
+        if (!taken.Contains("contactName") || taken.Contains("contactDepartment")) return;
+        for (var i = 0; i < headers.Count; i++)
+            if (!map.ContainsKey(i) && DepartmentHeaders.Contains(NormalizeHeader(headers[i])))
+            {
+                map[i] = "contactDepartment";
+                taken.Add("contactDepartment");
+                return;
+            }
     }
 
     // A contacts sheet (姓名, 联系方式, 公司, 职位) names a person and where they work: both headers are words for the
@@ -211,11 +230,12 @@ public static partial class ImportFields
     /// </summary>
     public static ContactForm? CheckContact(ContactForm contact, Dictionary<int, string> mapping, RowErrors errors)
     {
-        if (contact.Name.Length == 0 && contact.Title is null && contact.Phones.Count == 0 && contact.Email is null) return null;
+        if (contact.Name.Length == 0 && contact.Title is null && contact.Department is null && contact.Phones.Count == 0 && contact.Email is null
+            && contact.WeChat is null) return null;
         int Column(string key) => ColumnOf(key, NoOrigin, mapping);
         if (contact.Name.Length == 0)
         {
-            errors.Add(Column("contactName"), "填写了联系人的职务、电话或邮箱，但没有联系人姓名");
+            errors.Add(Column("contactName"), "填写了联系人的职务、部门、电话、邮箱或微信，但没有联系人姓名");
             return null;
         }
         try
@@ -243,6 +263,8 @@ public static partial class ImportFields
         {
             case "contactName": c.Name = text; return null;
             case "contactTitle": c.Title = text; return null;
+            case "contactDepartment": c.Department = text; return null;
+            case "contactWeChat": c.WeChat = text; return null;
             case "contactEmail": c.Email = Validators.ToHalfWidth(text).Trim(); return null;
             case "contactMobile":
                 var phone = PhoneText(cell, text, out var phoneError);
