@@ -447,14 +447,15 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
     /// <summary>A contact the import adds, stamped as coming from it.</summary>
     private static Contact NewContact(Guid customerId, ContactForm k, DateTime now, string historyName, bool primary) => new()
     {
-        CustomerId = customerId, Name = k.Name, Title = k.Title, Department = k.Department, Email = k.Email, WeChat = k.WeChat, IsPrimary = primary,
+        CustomerId = customerId, Name = k.Name, Title = k.Title, Department = k.Department, Email = k.Email, WeChat = k.WeChat, BirthDate = k.BirthDate,
+        IsPrimary = primary,
         Phones = [.. k.Phones.Select(p => p.Copy())],
         CreatedAt = now, UpdatedAt = now, CreatedBy = Truncate(historyName)!, UpdatedBy = Truncate(historyName)!, UpdatedVia = ChangeSource.Import, Version = 1,
     };
 
     /// <summary>
-    /// The row's contact on an existing customer: a contact of the same name gets the title, department, phone, email and
-    /// WeChat the row adds (nothing is removed); otherwise a new contact. Either way an <see cref="ImportChange"/> remembers how to take it back.
+    /// The row's contact on an existing customer: a contact of the same name gets the title, department, phone, email,
+    /// WeChat and birthday the row adds (nothing is removed); otherwise a new contact. Either way an <see cref="ImportChange"/> remembers how to take it back.
     /// </summary>
     private void UpsertContact(RenmaiDb db, ImportJob job, Customer customer, List<Contact> contacts, ContactForm row, DateTime now, string historyName)
     {
@@ -473,6 +474,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         if (row.Title is not null && row.Title != existing.Title) { existing.Title = row.Title; changed = true; }
         if (row.Department is not null && row.Department != existing.Department) { existing.Department = row.Department; changed = true; }
         if (row.WeChat is not null && row.WeChat != existing.WeChat) { existing.WeChat = row.WeChat; changed = true; }
+        if (row.BirthDate is not null && row.BirthDate != existing.BirthDate) { existing.BirthDate = row.BirthDate; changed = true; }
         if (row.Email is not null && !string.Equals(row.Email, existing.Email, StringComparison.OrdinalIgnoreCase)) { existing.Email = row.Email; changed = true; }
         var phones = existing.Phones.Select(p => p.Copy()).ToList();
         foreach (var p in row.Phones)
@@ -485,7 +487,8 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
 
     private static ContactForm ContactBefore(Contact k) => new()
     {
-        Name = k.Name, Title = k.Title, Department = k.Department, Email = k.Email, WeChat = k.WeChat, Phones = [.. k.Phones.Select(p => p.Copy())],
+        Name = k.Name, Title = k.Title, Department = k.Department, Email = k.Email, WeChat = k.WeChat, BirthDate = k.BirthDate,
+        Phones = [.. k.Phones.Select(p => p.Copy())],
     };
 
     private void AddContactChange(RenmaiDb db, ImportJob job, Customer customer, Contact contact, ContactForm? before)
@@ -601,7 +604,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
 
     // ---- Rollback and undo --------------------------------------------------------------------
 
-    /// <summary>A contact as it was before the import: removed when the import added it, else its title, department, phones, email and WeChat back.</summary>
+    /// <summary>A contact as it was before the import: removed when the import added it, else its title, department, phones, email, WeChat and birthday back.</summary>
     private void RestoreContact(Contact contact, string before, string by)
     {
         var form = JsonStorage.Deserialize<ContactForm>(before);
@@ -614,6 +617,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         contact.Department = form.Department;
         contact.Email = form.Email;
         contact.WeChat = form.WeChat;
+        contact.BirthDate = form.BirthDate;
         contact.Phones = [.. form.Phones];
     }
 

@@ -61,6 +61,7 @@ public static partial class ImportFields
         new("contactTitle", "联系人职务", ["联系人职位", "联系人头衔", "contact title"]),
         new("contactDepartment", "联系人部门", ["联系人所在部门", "联系人所属部门", "contact department"]),
         new("contactWeChat", "联系人微信", ["联系人微信号", "contact wechat"]),
+        new("contactBirthDate", "联系人生日", ["联系人出生日期", "contact birthday", "contact birth date"]),
         new("contactMobile", "联系人手机", ["联系人电话", "联系人手机号", "联系人手机号码", "联系人联系方式", "联系人号码", "contact phone", "contact mobile"]),
         new("contactEmail", "联系人邮箱", ["联系人电子邮箱", "联系人邮件", "contact email"]),
     ];
@@ -231,11 +232,11 @@ public static partial class ImportFields
     public static ContactForm? CheckContact(ContactForm contact, Dictionary<int, string> mapping, RowErrors errors)
     {
         if (contact.Name.Length == 0 && contact.Title is null && contact.Department is null && contact.Phones.Count == 0 && contact.Email is null
-            && contact.WeChat is null) return null;
+            && contact.WeChat is null && contact.BirthDate is null) return null;
         int Column(string key) => ColumnOf(key, NoOrigin, mapping);
         if (contact.Name.Length == 0)
         {
-            errors.Add(Column("contactName"), "填写了联系人的职务、部门、电话、邮箱或微信，但没有联系人姓名");
+            errors.Add(Column("contactName"), "填写了联系人的职务、部门、电话、邮箱、微信或生日，但没有联系人姓名");
             return null;
         }
         try
@@ -265,6 +266,9 @@ public static partial class ImportFields
             case "contactTitle": c.Title = text; return null;
             case "contactDepartment": c.Department = text; return null;
             case "contactWeChat": c.WeChat = text; return null;
+            case "contactBirthDate":
+                if (DateCell(cell, text) is { } birth) { c.BirthDate = birth; return null; }
+                return $"联系人生日“{text}”不是有效日期（如 1985-03-12）";
             case "contactEmail": c.Email = Validators.ToHalfWidth(text).Trim(); return null;
             case "contactMobile":
                 var phone = PhoneText(cell, text, out var phoneError);
