@@ -23,6 +23,8 @@ public sealed partial class TranslationTests
         // Texts the pages translate through a label function rather than a literal.
         used.AddRange(Renmai.Features.Audit.AuditActions.All.Select(a => (File: "AuditActions", Key: Renmai.Features.Audit.AuditActions.Label(a))));
         used.AddRange(Renmai.Features.Users.Roles.All.Select(r => (File: "Roles", Key: Renmai.Features.Users.Roles.Label(r))));
+        // The import's mapping list shows each field's label through L[…].
+        used.AddRange(Renmai.Features.Import.ImportFields.BuiltIn.Select(f => (File: "ImportFields", Key: f.Label)));
         var missing = used.Where(u => !translated.Contains(u.Key)).Select(u => $"{u.File}: {u.Key}").Distinct().ToList();
         Assert.True(missing.Count == 0, "untranslated (add to SharedResource.en.resx):\n" + string.Join("\n", missing));
     }

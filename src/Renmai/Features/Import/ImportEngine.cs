@@ -98,8 +98,8 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
     {
         public required ImportRow Row;
         public CustomerForm Form = new();
-        /// <summary>The contact person the row names (联系人 columns), validated; null when none.</summary>
-        public ContactForm? Contact;
+        /// <summary>The contact persons the row names (联系人 …, 联系人2 … columns), validated.</summary>
+        public List<ContactForm> Contacts = [];
         public JsonObject? CustomFields;
         public readonly ImportFields.RowErrors Errors = new();
         public bool NameOnlyMissing;
@@ -263,9 +263,9 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
 
     private static void Convert(RowState s, ImportOptions options, IReadOnlyList<CustomFieldDefinition> defs, PrivacySettings privacy)
     {
-        var contact = new ContactForm();
-        var origin = ImportFields.Apply(s.Form, contact, s.Row.Cells, options.Mapping, update: false, s.Errors);
-        s.Contact = ImportFields.CheckContact(contact, options.Mapping, s.Errors);
+        var contacts = ImportFields.NewContacts();
+        var origin = ImportFields.Apply(s.Form, contacts, s.Row.Cells, options.Mapping, update: false, s.Errors);
+        s.Contacts = ImportFields.CheckContacts(contacts, options.Mapping, s.Errors);
         // Validated even when a cell could not be read, so the row's error lists every problem at once.
         try
         {
@@ -441,7 +441,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             CustomerId = c.Id, EntityType = nameof(Customer), EntityId = c.Id, EntityLabel = Truncate(c.ToString()), Action = ChangeAction.Created,
             At = now, UserId = actor.UserId, UserName = Truncate(historyName)!, Source = ChangeSource.Import,
         };
-        return new BulkCustomer(c, s.Contact is { } k ? [NewContact(c.Id, k, now, historyName, primary: true)] : [], history);
+        return new BulkCustomer(c, [.. s.Contacts.Select((k, i) => NewContact(c.Id, k, now, historyName, primary: i == 0))], history);
     }
 
     /// <summary>A contact the import adds, stamped as coming from it.</summary>
@@ -459,8 +459,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
     /// </summary>
     private void UpsertContact(RenmaiDb db, ImportJob job, Customer customer, List<Contact> contacts, ContactForm row, DateTime now, string historyName)
     {
-        var name = Validators.ToHalfWidth(row.Name).Trim();
-        var existing = contacts.FirstOrDefault(k => Validators.ToHalfWidth(k.Name).Trim() == name);
+        var existing = contacts.FirstOrDefault(k => ImportFields.SameContactName(k.Name, row.Name));
         if (existing is null)
         {
             var added = NewContact(customer.Id, row, now, historyName, primary: contacts.Count == 0);
@@ -535,7 +534,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             db.Actor = importActor;
             var ids = batch.Select(r => updates[r.Line]).Distinct().ToList();
             var customers = await CustomerService.Visible(db.Set<Customer>(), actor).Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, ct);
-            var contactsOf = options.Mapping.ContainsValue("contactName")
+            var contactsOf = options.Mapping.Values.Any(k => ImportFields.TryContactKey(k, out _, out var field) && field == "Name")
                 ? (await db.Set<Contact>().Where(k => ids.Contains(k.CustomerId)).ToListAsync(ct)).GroupBy(k => k.CustomerId).ToDictionary(g => g.Key, g => g.ToList())
                 : [];
             var now = clock.GetUtcNow().UtcDateTime;
@@ -551,9 +550,9 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                     var form = CustomerForm.From(customer);
                     var before = JsonStorage.Serialize(form);
                     form = JsonStorage.Deserialize<CustomerForm>(before)!;
-                    var contactCells = new ContactForm();
+                    var contactCells = ImportFields.NewContacts();
                     var origin = ImportFields.Apply(form, contactCells, row.Cells, options.Mapping, update: true, errors);
-                    var contact = ImportFields.CheckContact(contactCells, options.Mapping, errors);
+                    var rowContacts = ImportFields.CheckContacts(contactCells, options.Mapping, errors);
                     if (!errors.Any)
                     {
                         try
@@ -564,11 +563,8 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                             var change = new ImportChange { ImportId = job.Id, CustomerId = customer.Id };
                             change.Before = sensitive.Cipher.Seal(before, change.Id);
                             db.Add(change);
-                            if (contact is not null)
-                            {
-                                if (!contactsOf.TryGetValue(customer.Id, out var list)) contactsOf[customer.Id] = list = [];
-                                UpsertContact(db, job, customer, list, contact, now, historyName);
-                            }
+                            if (!contactsOf.TryGetValue(customer.Id, out var list)) contactsOf[customer.Id] = list = [];
+                            foreach (var contact in rowContacts) UpsertContact(db, job, customer, list, contact, now, historyName);
                         }
                         catch (ValidationFailedException ex)
                         {

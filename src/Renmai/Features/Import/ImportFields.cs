@@ -22,6 +22,19 @@ public static partial class ImportFields
     /// <summary>Columns of the exporter that are bookkeeping, not data: never mapped.</summary>
     private static readonly HashSet<string> ReadOnlyKeys = ["createdAt", "updatedAt", "updatedBy", "kind_label"];
 
+    /// <summary>A contact person's fields: the key's end, the label after 联系人, and header words after 联系人 / "contact ".
+    /// Above <see cref="BuiltIn"/>, which is made from it: static fields are initialised in the order they are written.</summary>
+    private static readonly (string Field, string Label, string[] Chinese, string[] English)[] ContactParts =
+    [
+        ("Name", "", ["姓名", "名称"], ["", "name", "person"]),
+        ("Title", "职务", ["职位", "头衔"], ["title"]),
+        ("Department", "部门", ["所在部门", "所属部门"], ["department"]),
+        ("Mobile", "手机", ["电话", "手机号", "手机号码", "联系方式", "号码"], ["phone", "mobile"]),
+        ("Email", "邮箱", ["电子邮箱", "邮件"], ["email"]),
+        ("WeChat", "微信", ["微信号"], ["wechat"]),
+        ("BirthDate", "生日", ["出生日期"], ["birthday", "birth date"]),
+    ];
+
     public static readonly IReadOnlyList<ImportField> BuiltIn =
     [
         new("number", "客户编号", ["编号", "客户号", "客户代码", "number", "customer no", "customer number", "no"]),
@@ -56,15 +69,49 @@ public static partial class ImportFields
         new("wechat", "微信", ["微信号", "wechat", "weixin"]),
         new("qq", "QQ", ["qq号", "qq"]),
         new("notes", "备注", ["说明", "notes", "note", "remark", "remarks", "comment"]),
-        // The company's contact person on the same row (客户名称, 联系人, 职位, 联系电话): becomes a contact of the customer.
-        new("contactName", "联系人", ["联系人姓名", "联系人名称", "对接人", "contact", "contact name", "contact person"]),
-        new("contactTitle", "联系人职务", ["联系人职位", "联系人头衔", "contact title"]),
-        new("contactDepartment", "联系人部门", ["联系人所在部门", "联系人所属部门", "contact department"]),
-        new("contactWeChat", "联系人微信", ["联系人微信号", "contact wechat"]),
-        new("contactBirthDate", "联系人生日", ["联系人出生日期", "contact birthday", "contact birth date"]),
-        new("contactMobile", "联系人手机", ["联系人电话", "联系人手机号", "联系人手机号码", "联系人联系方式", "联系人号码", "contact phone", "contact mobile"]),
-        new("contactEmail", "联系人邮箱", ["联系人电子邮箱", "联系人邮件", "contact email"]),
+        // The company's contact persons on the same row (客户名称, 联系人, 职位, 联系电话 …, 联系人2 …): contacts of the customer.
+        .. Enumerable.Range(1, ContactSlots).SelectMany(ContactFields),
     ];
+
+    /// <summary>How many contact persons one row can name: 联系人 … and 联系人2 … side by side.</summary>
+    public const int ContactSlots = 2;
+
+    /// <summary>The key of a contact field: contactTitle for the first contact, contact2Title for the second.</summary>
+    public static string ContactKey(int slot, string field) => (slot == 1 ? "contact" : "contact" + slot.ToString(CultureInfo.InvariantCulture)) + field;
+
+    /// <summary>联系人 for the first contact, 联系人2 for the second: the start of their labels and messages.</summary>
+    public static string ContactLabel(int slot) => slot == 1 ? "联系人" : "联系人" + slot.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The slot (1-based) and field of a contact key, or false for a key of the customer.</summary>
+    public static bool TryContactKey(string key, out int slot, out string field)
+    {
+        slot = 0;
+        field = "";
+        if (!key.StartsWith("contact", StringComparison.Ordinal)) return false;
+        var rest = key[7..];
+        (slot, field) = rest.Length > 0 && char.IsAsciiDigit(rest[0]) ? (rest[0] - '0', rest[1..]) : (1, rest);
+        return slot is >= 1 and <= ContactSlots;
+    }
+
+    private static IEnumerable<ImportField> ContactFields(int slot)
+    {
+        var n = slot.ToString(CultureInfo.InvariantCulture);
+        // 联系人职务 and 联系人1职务 are the first contact's; 联系人2职务 the second's.
+        string[] chinese = slot == 1 ? ["联系人", "联系人1"] : ["联系人" + n];
+        string[] english = slot == 1 ? ["contact", "contact1"] : ["contact" + n];
+        foreach (var (field, label, words, englishWords) in ContactParts)
+        {
+            var synonyms = new List<string>();
+            foreach (var prefix in chinese)
+            {
+                if (prefix != ContactLabel(slot)) synonyms.Add(prefix + label);
+                synonyms.AddRange(words.Select(w => prefix + w));
+            }
+            foreach (var prefix in english) synonyms.AddRange(englishWords.Select(w => (prefix + " " + w).Trim()));
+            if (field == "Name") synonyms.AddRange(slot == 1 ? ["对接人", "第一联系人"] : ["第二联系人"]);
+            yield return new ImportField(ContactKey(slot, field), ContactLabel(slot) + label, synonyms);
+        }
+    }
 
     /// <summary>Built-ins plus one per custom field ("cf.key").</summary>
     public static IReadOnlyList<ImportField> All(IEnumerable<CustomFieldDefinition> defs) =>
@@ -205,7 +252,7 @@ public static partial class ImportFields
     /// existing customer's values for an update: empty cells leave a value as it is). Returns, per form
     /// field path, the column it came from, so validation messages point at the right column.
     /// </summary>
-    public static Dictionary<string, int> Apply(CustomerForm form, ContactForm contact, object?[] cells, Dictionary<int, string> mapping, bool update, RowErrors errors)
+    public static Dictionary<string, int> Apply(CustomerForm form, ContactForm[] contacts, object?[] cells, Dictionary<int, string> mapping, bool update, RowErrors errors)
     {
         var origin = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (col, key) in mapping)
@@ -214,7 +261,7 @@ public static partial class ImportFields
             if (cell is null) continue;
             var text = ImportTable.Text(cell)!.Trim();
             if (text.Length == 0) continue;
-            var error = key.StartsWith("contact", StringComparison.Ordinal) ? SetContact(contact, key, cell, text) : Set(form, key, cell, text, update, origin, col);
+            var error = TryContactKey(key, out var slot, out var field) ? SetContact(contacts[slot - 1], slot, field, cell, text) : Set(form, key, cell, text, update, origin, col);
             if (error is not null) errors.Add(col, error);
         }
         if (!update && !mapping.ContainsValue("kind"))
@@ -225,18 +272,40 @@ public static partial class ImportFields
         return origin;
     }
 
+    /// <summary>One empty form per contact slot, for <see cref="Apply"/> to fill.</summary>
+    public static ContactForm[] NewContacts() => [.. Enumerable.Range(0, ContactSlots).Select(_ => new ContactForm())];
+
     /// <summary>
-    /// The row's contact person, checked with the contact form's own rules: null when the row names none. A phone or
-    /// email without a name is an error on the row (a contact needs a name).
+    /// The row's contact persons, each checked with the contact form's own rules; empty slots are left out. A phone,
+    /// email … without a name is an error on that contact's name column (a contact needs a name), and so is a second
+    /// contact with the name of the first.
     /// </summary>
-    public static ContactForm? CheckContact(ContactForm contact, Dictionary<int, string> mapping, RowErrors errors)
+    public static List<ContactForm> CheckContacts(ContactForm[] slots, Dictionary<int, string> mapping, RowErrors errors)
+    {
+        var found = new List<ContactForm>();
+        for (var i = 0; i < slots.Length; i++)
+        {
+            var slot = i + 1;
+            if (CheckContact(slots[i], slot, mapping, errors) is not { } contact) continue;
+            if (found.Any(f => SameContactName(f.Name, contact.Name)))
+                errors.Add(ColumnOf(ContactKey(slot, "Name"), NoOrigin, mapping), $"{ContactLabel(slot)}“{contact.Name}”与本行另一位联系人同名");
+            else found.Add(contact);
+        }
+        return found;
+    }
+
+    /// <summary>How the import tells contacts apart: by name, half-width and trimmed.</summary>
+    public static bool SameContactName(string a, string b) => Validators.ToHalfWidth(a).Trim() == Validators.ToHalfWidth(b).Trim();
+
+    private static ContactForm? CheckContact(ContactForm contact, int slot, Dictionary<int, string> mapping, RowErrors errors)
     {
         if (contact.Name.Length == 0 && contact.Title is null && contact.Department is null && contact.Phones.Count == 0 && contact.Email is null
             && contact.WeChat is null && contact.BirthDate is null) return null;
-        int Column(string key) => ColumnOf(key, NoOrigin, mapping);
+        var label = ContactLabel(slot);
+        int Column(string field) => ColumnOf(ContactKey(slot, field), NoOrigin, mapping);
         if (contact.Name.Length == 0)
         {
-            errors.Add(Column("contactName"), "填写了联系人的职务、部门、电话、邮箱、微信或生日，但没有联系人姓名");
+            errors.Add(Column("Name"), $"填写了{label}的职务、部门、电话、邮箱、微信或生日，但没有{label}姓名");
             return null;
         }
         try
@@ -248,8 +317,8 @@ public static partial class ImportFields
         {
             foreach (var (field, messages) in ex.Errors.Fields)
             {
-                var column = Column(field switch { "email" => "contactEmail", "name" => "contactName", _ when field.StartsWith("phones", StringComparison.Ordinal) => "contactMobile", _ => "contactName" });
-                foreach (var m in messages) errors.Add(column, "联系人" + m);
+                var column = Column(field switch { "email" => "Email", _ when field.StartsWith("phones", StringComparison.Ordinal) => "Mobile", _ => "Name" });
+                foreach (var m in messages) errors.Add(column, label + m);
             }
             return null;
         }
@@ -258,22 +327,22 @@ public static partial class ImportFields
     /// <summary>A number in a phone column: a leading 0 is an area code (landline), anything else a mobile.</summary>
     private static PhoneKind KindOf(string phone) => phone.Length > 0 && phone[0] == '0' ? PhoneKind.Landline : PhoneKind.Mobile;
 
-    private static string? SetContact(ContactForm c, string key, object cell, string text)
+    private static string? SetContact(ContactForm c, int slot, string field, object cell, string text)
     {
-        switch (key)
+        switch (field)
         {
-            case "contactName": c.Name = text; return null;
-            case "contactTitle": c.Title = text; return null;
-            case "contactDepartment": c.Department = text; return null;
-            case "contactWeChat": c.WeChat = text; return null;
-            case "contactBirthDate":
+            case "Name": c.Name = text; return null;
+            case "Title": c.Title = text; return null;
+            case "Department": c.Department = text; return null;
+            case "WeChat": c.WeChat = text; return null;
+            case "BirthDate":
                 if (DateCell(cell, text) is { } birth) { c.BirthDate = birth; return null; }
-                return $"联系人生日“{text}”不是有效日期（如 1985-03-12）";
-            case "contactEmail": c.Email = Validators.ToHalfWidth(text).Trim(); return null;
-            case "contactMobile":
+                return $"{ContactLabel(slot)}生日“{text}”不是有效日期（如 1985-03-12）";
+            case "Email": c.Email = Validators.ToHalfWidth(text).Trim(); return null;
+            case "Mobile":
                 var phone = PhoneText(cell, text, out var phoneError);
                 if (phoneError is not null) return phoneError;
-                if (Privacy.Masking.IsMasked(phone)) return "联系人号码已打码（含 *），无法导入，请填写完整号码";
+                if (Privacy.Masking.IsMasked(phone)) return $"{ContactLabel(slot)}号码已打码（含 *），无法导入，请填写完整号码";
                 c.Phones.Add(new PhoneEntry { Kind = KindOf(phone!), Number = phone! });
                 return null;
             default: return null;

@@ -538,6 +538,51 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         Assert.Equal(0, await App.WithDbAsync(db => db.Set<Contact>().CountAsync(k => k.CustomerId == dongfang.Id)));
         Assert.DoesNotContain(huaxia.Number, (await (await _admin.GetAsync("/api/v1/search?q=13912340010")).ReadArrayAsync()).ToJsonString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_row_with_two_contact_persons_gives_the_customer_both_and_says_which_one_is_wrong()
+    {
+        var csv = Csv(["客户名称", "联系人1", "联系人1电话", "联系人2", "联系人2电话", "联系人2职务"],
+            ["苏州园林设计有限公司", "顾明", "13812350001", "沈洁", "13812350002", "设计总监"],
+            ["无锡太湖物流有限公司", "", "", "钱程", "13812350003", ""],
+            ["常州恐龙乐园有限公司", "刘畅", "", "", "13812350004", ""],
+            ["南通江海纺织有限公司", "张强", "", "张强", "", "厂长"]);
+        var (_, draft) = await UploadAsync(_admin, Gbk.GetBytes(csv), "两位联系人.csv");
+        var proposed = draft["mapping"]!.AsObject();
+        Assert.Equal(["name", "contactName", "contactMobile", "contact2Name", "contact2Mobile", "contact2Title"],
+            Enumerable.Range(0, 6).Select(i => proposed[i.ToString(System.Globalization.CultureInfo.InvariantCulture)].S()));
+        var first = await ImportAsync(_admin, Gbk.GetBytes(csv), "两位联系人.csv", key: "nameCompany");
+        Assert.True(first["created"]!.GetValue<int>() == 2 && first["failed"]!.GetValue<int>() == 2, first.ToJsonString());
+
+        var report = await (await _admin.GetAsync($"/api/v1/imports/{first["id"].S()}/errors")).Content.ReadAsByteArrayAsync();
+        var errors = MiniExcel.Query(new MemoryStream(report), useHeaderRow: true, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>()
+            .ToDictionary(r => r["客户名称"]!.ToString()!, r => r["错误"]!.ToString()!);
+        Assert.Contains("“联系人2”列：填写了联系人2的职务、部门、电话、邮箱、微信或生日，但没有联系人2姓名", errors["常州恐龙乐园有限公司"], StringComparison.Ordinal);
+        Assert.Contains("“联系人2”列：联系人2“张强”与本行另一位联系人同名", errors["南通江海纺织有限公司"], StringComparison.Ordinal);
+        Assert.Null(await FindByNameAsync("常州恐龙乐园有限公司"));
+        Assert.Null(await FindByNameAsync("南通江海纺织有限公司"));
+
+        // The first named contact is the primary one; each keeps its own phone and title.
+        var suzhou = (await FindByNameAsync("苏州园林设计有限公司"))!;
+        var both = await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().Where(k => k.CustomerId == suzhou.Id).OrderByDescending(k => k.IsPrimary).ToListAsync());
+        Assert.Equal([("顾明", null, "13812350001", true), ("沈洁", "设计总监", "13812350002", false)],
+            both.Select(k => (k.Name, k.Title, Assert.Single(k.Phones).Number, k.IsPrimary)));
+        var wuxi = (await FindByNameAsync("无锡太湖物流有限公司"))!;
+        Assert.True((await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().SingleAsync(k => k.CustomerId == wuxi.Id))).IsPrimary);
+        // The second contact is in the search row the bulk path wrote, name and phone.
+        Assert.Contains(suzhou.Number, (await (await _admin.GetAsync("/api/v1/search?q=" + Uri.EscapeDataString("沈洁"))).ReadArrayAsync()).ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains(suzhou.Number, (await (await _admin.GetAsync("/api/v1/search?q=13812350002")).ReadArrayAsync()).ToJsonString(), StringComparison.Ordinal);
+
+        // Updating: a known contact stays as it is, a new 联系人2 is added; undo takes the addition back.
+        var second = await ImportAsync(_admin, Gbk.GetBytes(Csv(["客户名称", "联系人", "联系人2"], ["无锡太湖物流有限公司", "钱程", "孙丽"])),
+            "补充联系人.csv", mode: "upsert", key: "nameCompany", duplicates: "update");
+        Assert.Equal(1, second["updated"]!.GetValue<int>());
+        Assert.Equal(["钱程", "孙丽"], await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().Where(k => k.CustomerId == wuxi.Id)
+            .OrderBy(k => k.CreatedAt).Select(k => k.Name).ToListAsync()));
+        var undo = await (await _admin.PostAsync($"/api/v1/imports/{second["id"].S()}/undo", null)).ReadObjectAsync();
+        Assert.Equal("undone", undo["status"].S());
+        Assert.Equal(["钱程"], await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().Where(k => k.CustomerId == wuxi.Id).Select(k => k.Name).ToListAsync()));
+    }
 }
 
 public sealed class ImportTestsOnSqlite() : ImportTests(TestDatabase.Sqlite);
