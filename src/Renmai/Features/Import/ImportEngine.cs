@@ -263,7 +263,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
 
     private static void Convert(RowState s, ImportOptions options, IReadOnlyList<CustomFieldDefinition> defs, PrivacySettings privacy)
     {
-        var contacts = ImportFields.NewContacts();
+        var contacts = ImportFields.NewContacts(options.Mapping);
         var origin = ImportFields.Apply(s.Form, contacts, s.Row.Cells, options.Mapping, update: false, s.Errors);
         s.Contacts = ImportFields.CheckContacts(contacts, options.Mapping, s.Errors);
         // Validated even when a cell could not be read, so the row's error lists every problem at once.
@@ -550,7 +550,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                     var form = CustomerForm.From(customer);
                     var before = JsonStorage.Serialize(form);
                     form = JsonStorage.Deserialize<CustomerForm>(before)!;
-                    var contactCells = ImportFields.NewContacts();
+                    var contactCells = ImportFields.NewContacts(options.Mapping);
                     var origin = ImportFields.Apply(form, contactCells, row.Cells, options.Mapping, update: true, errors);
                     var rowContacts = ImportFields.CheckContacts(contactCells, options.Mapping, errors);
                     if (!errors.Any)

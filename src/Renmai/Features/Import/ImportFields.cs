@@ -252,7 +252,7 @@ public static partial class ImportFields
     /// existing customer's values for an update: empty cells leave a value as it is). Returns, per form
     /// field path, the column it came from, so validation messages point at the right column.
     /// </summary>
-    public static Dictionary<string, int> Apply(CustomerForm form, ContactForm[] contacts, object?[] cells, Dictionary<int, string> mapping, bool update, RowErrors errors)
+    public static Dictionary<string, int> Apply(CustomerForm form, ContactForm?[] contacts, object?[] cells, Dictionary<int, string> mapping, bool update, RowErrors errors)
     {
         var origin = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (col, key) in mapping)
@@ -261,7 +261,7 @@ public static partial class ImportFields
             if (cell is null) continue;
             var text = ImportTable.Text(cell)!.Trim();
             if (text.Length == 0) continue;
-            var error = TryContactKey(key, out var slot, out var field) ? SetContact(contacts[slot - 1], slot, field, cell, text) : Set(form, key, cell, text, update, origin, col);
+            var error = TryContactKey(key, out var slot, out var field) ? SetContact(contacts[slot - 1]!, slot, field, cell, text) : Set(form, key, cell, text, update, origin, col);
             if (error is not null) errors.Add(col, error);
         }
         if (!update && !mapping.ContainsValue("kind"))
@@ -272,21 +272,27 @@ public static partial class ImportFields
         return origin;
     }
 
-    /// <summary>One empty form per contact slot, for <see cref="Apply"/> to fill.</summary>
-    public static ContactForm[] NewContacts() => [.. Enumerable.Range(0, ContactSlots).Select(_ => new ContactForm())];
+    /// <summary>An empty form for each contact slot the mapping uses (null for the others), for <see cref="Apply"/> to fill.</summary>
+    public static ContactForm?[] NewContacts(Dictionary<int, string> mapping)
+    {
+        var forms = new ContactForm?[ContactSlots];
+        foreach (var key in mapping.Values)
+            if (TryContactKey(key, out var slot, out _)) forms[slot - 1] ??= new ContactForm();
+        return forms;
+    }
 
     /// <summary>
     /// The row's contact persons, each checked with the contact form's own rules; empty slots are left out. A phone,
     /// email … without a name is an error on that contact's name column (a contact needs a name), and so is a second
     /// contact with the name of the first.
     /// </summary>
-    public static List<ContactForm> CheckContacts(ContactForm[] slots, Dictionary<int, string> mapping, RowErrors errors)
+    public static List<ContactForm> CheckContacts(ContactForm?[] slots, Dictionary<int, string> mapping, RowErrors errors)
     {
         var found = new List<ContactForm>();
         for (var i = 0; i < slots.Length; i++)
         {
             var slot = i + 1;
-            if (CheckContact(slots[i], slot, mapping, errors) is not { } contact) continue;
+            if (slots[i] is null || CheckContact(slots[i]!, slot, mapping, errors) is not { } contact) continue;
             if (found.Any(f => SameContactName(f.Name, contact.Name)))
                 errors.Add(ColumnOf(ContactKey(slot, "Name"), NoOrigin, mapping), $"{ContactLabel(slot)}“{contact.Name}”与本行另一位联系人同名");
             else found.Add(contact);
