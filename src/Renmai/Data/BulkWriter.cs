@@ -86,6 +86,13 @@ public sealed class BulkTable
         var bytes = 0;
         for (var i = 0; i < row.Length; i++)
         {
+            // Ids and times stored as text are formatted straight into the row's buffer below, not through strings
+            // (two per id: ToString, then upper case).
+            switch (row[i])
+            {
+                case Guid when !_sqliteBlob[i]: stored[i] = row[i]; bytes += SqliteValues.GuidTextLength; continue;
+                case DateTime: stored[i] = row[i]; bytes += SqliteValues.DateTimeTextMaxLength; continue;
+            }
             stored[i] = SqliteValues.Stored(row[i], _sqliteBlob[i]);
             if (stored[i] is string s) bytes += Encoding.UTF8.GetByteCount(s);
         }
@@ -94,8 +101,15 @@ public sealed class BulkTable
         var at = 0;
         for (var i = 0; i < stored.Length; i++)
         {
-            if (stored[i] is not string s) continue;
-            var n = Encoding.UTF8.GetBytes(s, buffer.AsSpan(at));
+            var into = buffer.AsSpan(at);
+            int n;
+            switch (stored[i])
+            {
+                case string s: n = Encoding.UTF8.GetBytes(s, into); break;
+                case Guid g: n = SqliteValues.GuidText(g, into); break;
+                case DateTime d: n = SqliteValues.DateTimeText(d, into); break;
+                default: continue;
+            }
             stored[i] = new Utf8Text(buffer, at, n);
             at += n;
         }
@@ -152,7 +166,7 @@ public static class SqliteValues
             float v => (double)v,
             decimal v => v.ToString("0.0###########################", ci),
             // Microsoft.Data.Sqlite's text formats, which EF Core's SQLite mappings read back.
-            DateTime v => v.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF", ci),
+            DateTime v => v.ToString(DateTimeFormat, ci),
             DateTimeOffset v => v.ToString(@"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFFzzz", ci),
             DateOnly v => v.ToString(@"yyyy\-MM\-dd", ci),
             Guid v when guidAsBlob => v.ToByteArray(),
@@ -160,6 +174,24 @@ public static class SqliteValues
             _ => throw new NotSupportedException($"SQLite cannot store a {value.GetType().Name}."),
         };
     }
+
+    private const string DateTimeFormat = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF";
+
+    /// <summary>The UTF-8 length of a Guid as text (36), and the longest of a DateTime (27: seven fraction digits).</summary>
+    public const int GuidTextLength = 36, DateTimeTextMaxLength = 27;
+
+    /// <summary>What <see cref="Stored"/> makes of a Guid (upper-case text), written as UTF-8 into <paramref name="into"/>; returns the length.</summary>
+    public static int GuidText(Guid value, Span<byte> into)
+    {
+        if (!value.TryFormat(into, out var n)) throw new ArgumentException("The buffer is too small for a Guid.", nameof(into));
+        for (var i = 0; i < n; i++)
+            if (into[i] is >= (byte)'a' and <= (byte)'f') into[i] -= 'a' - 'A';
+        return n;
+    }
+
+    /// <summary>What <see cref="Stored"/> makes of a DateTime, written as UTF-8 into <paramref name="into"/>; returns the length.</summary>
+    public static int DateTimeText(DateTime value, Span<byte> into) =>
+        value.TryFormat(into, out var n, DateTimeFormat, CultureInfo.InvariantCulture) ? n : throw new ArgumentException("The buffer is too small for a date.", nameof(into));
 }
 
 /// <summary>A column; <see cref="Getter"/> and <see cref="Mapping"/> are null for <see cref="BulkTable.Raw"/> tables.</summary>

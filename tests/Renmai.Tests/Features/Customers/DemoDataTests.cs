@@ -94,20 +94,29 @@ public sealed class DemoDataTests
             await db.Database.MigrateAsync();
             // A pool customer: each sample has its own made-up owners, which are not users of this database.
             var (viaEf, efContacts) = Sample(200).First(s => s.Customer.Kind == CustomerKind.Company && s.Customer.OwnerId is null);
-            var (viaBulk, bulkContacts) = Sample(200).First(s => s.Customer.Id == viaEf.Id);
-            viaEf.BirthDate = viaBulk.BirthDate = new DateOnly(1980, 2, 29);
-            viaEf.Company = viaBulk.Company = "北京华夏科技有限公司";
-            viaEf.Anniversaries.Add(new Anniversary { Name = "首次合作日", Date = new DateOnly(2020, 1, 2) });
-            viaBulk.Anniversaries.Add(new Anniversary { Name = "首次合作日", Date = new DateOnly(2020, 1, 2) });
-            viaBulk.Id = Guid.CreateVersion7();
-            viaBulk.Number = "KH900001";
-            foreach (var k in bulkContacts) { k.Id = Guid.CreateVersion7(); k.CustomerId = viaBulk.Id; }
+            (Customer, List<Contact>) Same(string? number)
+            {
+                var (c, people) = Sample(200).First(s => s.Customer.Id == viaEf.Id);
+                c.BirthDate = new DateOnly(1980, 2, 29);
+                c.Company = "北京华夏科技有限公司";
+                c.Anniversaries.Add(new Anniversary { Name = "首次合作日", Date = new DateOnly(2020, 1, 2) });
+                if (number is null) return (c, people);
+                c.Id = Guid.CreateVersion7();
+                c.Number = number;
+                foreach (var k in people) { k.Id = Guid.CreateVersion7(); k.CustomerId = c.Id; }
+                return (c, people);
+            }
+            (viaEf, efContacts) = Same(null);
+            var (viaBulk, bulkContacts) = Same("KH900001");
+            // The import's form of the rows: SQLite's stored values, text in one UTF-8 buffer per row (BulkTable.ToSqlite).
+            var (viaStored, storedContacts) = Same("KH900002");
             // This context has no interceptors: seal as SaveChanges and DemoData do (the nonce makes the envelopes differ).
             var keyFolder = Path.Combine(Path.GetTempPath(), "renmai-bulk-keys-" + Guid.NewGuid().ToString("N"));
             var store = new Renmai.Features.Privacy.SensitiveStore(new Renmai.Features.Privacy.SensitiveCipher(
                 Renmai.Features.Privacy.DataKeyRing.LoadOrCreate(keyFolder, environmentKey: "")));
             Directory.Delete(keyFolder, recursive: true);
-            foreach (var e in new Renmai.Features.Privacy.IHasSensitiveData[] { viaEf, viaBulk }.Concat(efContacts).Concat(bulkContacts)) store.SealNew(e);
+            foreach (var e in new Renmai.Features.Privacy.IHasSensitiveData[] { viaEf, viaBulk, viaStored }.Concat(efContacts).Concat(bulkContacts).Concat(storedContacts))
+                store.SealNew(e);
 
             db.Add(viaEf);
             db.AddRange(efContacts);
@@ -117,9 +126,15 @@ public sealed class DemoDataTests
             var contacts = BulkTable.For<Contact>(db);
             var batch = new BulkBatch([(customers, [customers.ToRow(viaBulk)]), (contacts, [.. bulkContacts.Select(contacts.ToRow)])]);
             await BulkWriter.WriteAsync(db, [customers, contacts], Batches(batch), 1, 1000, null, null, CancellationToken.None);
+            var stored = new BulkBatch([(customers, [customers.ToSqlite(customers.ToRow(viaStored))]),
+                (contacts, [.. storedContacts.Select(k => contacts.ToSqlite(contacts.ToRow(k)))])]);
+            await BulkWriter.WriteAsync(db, [customers, contacts], Batches(stored), 1, 1000, null, null, CancellationToken.None);
 
-            await CompareAsync(file, "Customers", customers, viaEf.Id, viaBulk.Id, "Id", ["Id", "Number", "Sensitive"]);
-            await CompareAsync(file, "Contacts", contacts, efContacts[0].Id, bulkContacts[0].Id, "Id", ["Id", "CustomerId", "Sensitive"]);
+            foreach (var (customer, people) in new[] { (viaBulk, bulkContacts), (viaStored, storedContacts) })
+            {
+                await CompareAsync(file, "Customers", customers, viaEf.Id, customer.Id, "Id", ["Id", "Number", "Sensitive"]);
+                await CompareAsync(file, "Contacts", contacts, efContacts[0].Id, people[0].Id, "Id", ["Id", "CustomerId", "Sensitive"]);
+            }
 
             // And EF reads the bulk row back to the same values.
             db.ChangeTracker.Clear();
