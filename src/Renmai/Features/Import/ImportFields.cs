@@ -387,7 +387,7 @@ public static partial class ImportFields
                 {
                     // Updating: a number the customer already has is no change (parsed only then: it is the costly part of a row).
                     var normalized = Validators.CheckPhone(phone!, PhoneKind.Other).Normalized ?? phone!;
-                    var existing = f.Phones.FindIndex(p => p.Number == normalized);
+                    var existing = IndexOfNumber(f.Phones, normalized);
                     if (existing >= 0) { origin[$"phones[{existing}].number"] = col; return null; }
                 }
                 f.Phones.Insert(0, new PhoneEntry { Kind = kind, Number = phone! });
@@ -421,7 +421,7 @@ public static partial class ImportFields
             case "wechat" or "qq":
                 var social = key == "wechat" ? SocialKind.WeChat : SocialKind.QQ;
                 var account = Validators.ToHalfWidth(text);
-                if (!f.SocialAccounts.Any(s => s.Kind == social && s.Account == account)) f.SocialAccounts.Add(new SocialAccount { Kind = social, Account = account });
+                if (!HasAccount(f.SocialAccounts, social, account)) f.SocialAccounts.Add(new SocialAccount { Kind = social, Account = account });
                 return null;
             case "birthDate":
                 if (DateCell(cell, text) is { } d) { f.BirthDate = d; origin["birthDate"] = col; return null; }
@@ -433,16 +433,17 @@ public static partial class ImportFields
             case "creditLimitFen":
                 if (Yuan(cell, text) is { } fen) { f.CreditLimitFen = fen; origin["creditLimitFen"] = col; return null; }
                 return $"“{text}”不是有效金额（单位：元）";
-            case "kind": return EnumCell<CustomerKind>(text, v => f.Kind = v, ("个人", CustomerKind.Individual), ("企业", CustomerKind.Company), ("公司", CustomerKind.Company));
-            case "type": return EnumCell<CustomerType>(text, v => f.Type = v);
-            case "intent": return EnumCell<IntentGrade>(text, v => f.Intent = v);
-            case "stage": return EnumCell<LifecycleStage>(text, v => f.Stage = v);
-            case "valueTier": return EnumCell<Level>(text.Replace("价值", "", StringComparison.Ordinal), v => f.ValueTier = v);
-            case "potential": return EnumCell<Level>(text, v => f.Potential = v);
-            case "riskLevel": return EnumCell<RiskLevel>(text, v => f.RiskLevel = v);
-            case "partnerField": return EnumCell<PartnerField>(text, v => f.PartnerField = v);
-            case "leadSource": return EnumCell<LeadSource>(text, v => f.LeadSource = v);
-            case "gender": return EnumCell<Gender>(text, v => f.Gender = v, ("男性", Gender.Male), ("女性", Gender.Female));
+            // Static lambdas: Set runs for every cell of every row, and a lambda capturing f would allocate on every call.
+            case "kind": return EnumCell(text, f, static (x, v) => x.Kind = v, KindWords);
+            case "type": return EnumCell<CustomerType>(text, f, static (x, v) => x.Type = v);
+            case "intent": return EnumCell<IntentGrade>(text, f, static (x, v) => x.Intent = v);
+            case "stage": return EnumCell<LifecycleStage>(text, f, static (x, v) => x.Stage = v);
+            case "valueTier": return EnumCell<Level>(text.Replace("价值", "", StringComparison.Ordinal), f, static (x, v) => x.ValueTier = v);
+            case "potential": return EnumCell<Level>(text, f, static (x, v) => x.Potential = v);
+            case "riskLevel": return EnumCell<RiskLevel>(text, f, static (x, v) => x.RiskLevel = v);
+            case "partnerField": return EnumCell<PartnerField>(text, f, static (x, v) => x.PartnerField = v);
+            case "leadSource": return EnumCell<LeadSource>(text, f, static (x, v) => x.LeadSource = v);
+            case "gender": return EnumCell(text, f, static (x, v) => x.Gender = v, GenderWords);
             default:
                 if (key.StartsWith("cf.", StringComparison.Ordinal))
                 {
@@ -512,22 +513,54 @@ public static partial class ImportFields
         _ => JsonValue.Create(text),
     };
 
-    private static string? EnumCell<T>(string text, Action<T> set, params (string Word, T Value)[] extra) where T : struct, Enum
+    private static readonly Dictionary<string, CustomerKind> KindWords = new() { ["个人"] = CustomerKind.Individual, ["企业"] = CustomerKind.Company, ["公司"] = CustomerKind.Company };
+    private static readonly Dictionary<string, Gender> GenderWords = new() { ["男性"] = Gender.Male, ["女性"] = Gender.Female };
+
+    /// <summary>A classification cell: a label (A级 also as A), an enum name or one of <paramref name="extra"/>; else the error listing the labels.</summary>
+    private static string? EnumCell<T>(string text, CustomerForm form, Action<CustomerForm, T> set, Dictionary<string, T>? extra = null) where T : struct, Enum
     {
         var t = Validators.ToHalfWidth(text).Trim();
-        foreach (var v in Enum.GetValues<T>())
+        if (EnumWords<T>.Values.TryGetValue(t, out var value) || (extra is not null && extra.TryGetValue(t, out value)))
         {
-            var label = ClassificationLabels.Of(v);
-            if (string.Equals(t, label, StringComparison.OrdinalIgnoreCase) || string.Equals(t, v.ToString(), StringComparison.OrdinalIgnoreCase)
-                || (typeof(T) == typeof(IntentGrade) && string.Equals(t + "级", label, StringComparison.OrdinalIgnoreCase)))
-            {
-                set(v);
-                return null;
-            }
+            set(form, value);
+            return null;
         }
-        foreach (var (word, value) in extra)
-            if (t == word) { set(value); return null; }
-        return $"“{text}”不是可选值（{string.Join("、", Enum.GetValues<T>().Select(v => ClassificationLabels.Of(v)))}）";
+        return $"“{text}”不是可选值（{EnumWords<T>.Labels}）";
+    }
+
+    /// <summary>The words of one classification, made once: its labels and names (either case), and for 意向度 a label without its 级.
+    /// The first value a word belongs to wins, in the enum's order.</summary>
+    private static class EnumWords<T> where T : struct, Enum
+    {
+        public static readonly Dictionary<string, T> Values = Build();
+        public static readonly string Labels = string.Join("、", Enum.GetValues<T>().Select(v => ClassificationLabels.Of(v)));
+
+        private static Dictionary<string, T> Build()
+        {
+            var words = new Dictionary<string, T>(StringComparer.OrdinalIgnoreCase);
+            foreach (var v in Enum.GetValues<T>())
+            {
+                var label = ClassificationLabels.Of(v);
+                words.TryAdd(label, v);
+                words.TryAdd(v.ToString(), v);
+                if (typeof(T) == typeof(IntentGrade) && label.EndsWith('级')) words.TryAdd(label[..^1], v);
+            }
+            return words;
+        }
+    }
+
+    private static int IndexOfNumber(List<PhoneEntry> phones, string number)
+    {
+        for (var i = 0; i < phones.Count; i++)
+            if (phones[i].Number == number) return i;
+        return -1;
+    }
+
+    private static bool HasAccount(List<SocialAccount> accounts, SocialKind kind, string account)
+    {
+        foreach (var a in accounts)
+            if (a.Kind == kind && a.Account == account) return true;
+        return false;
     }
 
     /// <summary>The allowed labels of a classification field, for the template's drop-downs.</summary>
