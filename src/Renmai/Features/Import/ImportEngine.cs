@@ -563,8 +563,11 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
                             var change = new ImportChange { ImportId = job.Id, CustomerId = customer.Id };
                             change.Before = sensitive.Cipher.Seal(before, change.Id);
                             db.Add(change);
-                            if (!contactsOf.TryGetValue(customer.Id, out var list)) contactsOf[customer.Id] = list = [];
-                            foreach (var contact in rowContacts) UpsertContact(db, job, customer, list, contact, now, historyName);
+                            if (rowContacts.Count > 0)
+                            {
+                                if (!contactsOf.TryGetValue(customer.Id, out var list)) contactsOf[customer.Id] = list = [];
+                                foreach (var contact in rowContacts) UpsertContact(db, job, customer, list, contact, now, historyName);
+                            }
                         }
                         catch (ValidationFailedException ex)
                         {

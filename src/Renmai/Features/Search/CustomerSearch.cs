@@ -188,10 +188,9 @@ public static class CustomerSearchRows
     /// <summary>The blind tokens of every 4-digit window of a phone's digits (ADR 0019).</summary>
     internal static void PhoneTokens(SensitiveCipher cipher, string digits, HashSet<string> into)
     {
-        // Looked up by the window's number: no string per window (a million imported phones have eight each).
+        // One table for all windows, each looked up by its number: no string per window (a million imported phones have eight each).
         var table = TokensOf(cipher, null);
-        for (var i = 0; i + PhoneGram <= digits.Length; i++)
-            into.Add(GramNumber(digits.AsSpan(i, PhoneGram)) is { } n ? table[n] : Token(cipher, digits.Substring(i, PhoneGram), null));
+        for (var i = 0; i + PhoneGram <= digits.Length; i++) into.Add(PhoneToken(cipher, table, digits.AsSpan(i, PhoneGram), null));
     }
 
     /// <summary>
@@ -199,7 +198,11 @@ public static class CustomerSearchRows
     /// the word index, no digit ever stored, and not reversible without the key.
     /// </summary>
     public static string PhoneToken(SensitiveCipher cipher, string gram, string? indexKeyId = null) =>
-        GramNumber(gram) is { } n ? TokensOf(cipher, indexKeyId)[n] : Token(cipher, gram, indexKeyId);
+        PhoneToken(cipher, TokensOf(cipher, indexKeyId), gram, indexKeyId);
+
+    /// <summary>A gram's token from the key's <paramref name="table"/> (<see cref="TokensOf"/>), or hashed when it is not four digits.</summary>
+    private static string PhoneToken(SensitiveCipher cipher, string[] table, ReadOnlySpan<char> gram, string? indexKeyId) =>
+        GramNumber(gram) is { } n ? table[n] : Token(cipher, gram.ToString(), indexKeyId);
 
     /// <summary>
     /// The tokens of all 10,000 grams under one index key, computed once per key (about 10,000 HMACs, a few
