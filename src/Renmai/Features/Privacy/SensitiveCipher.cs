@@ -28,7 +28,7 @@ public sealed class SensitiveCipher(DataKeyRing keys) : IDisposable
         var clear = Encoding.UTF8.GetBytes(plaintext);
         var blob = new byte[NonceSize + clear.Length + TagSize];
         var nonce = blob.AsSpan(0, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
+        NextNonce(nonce);
         Span<byte> aad = stackalloc byte[16];
         recordId.TryWriteBytes(aad);
         Gcm(keyId, key).Encrypt(nonce, clear, blob.AsSpan(NonceSize, clear.Length), blob.AsSpan(NonceSize + clear.Length), aad);
@@ -68,11 +68,39 @@ public sealed class SensitiveCipher(DataKeyRing keys) : IDisposable
         return gcm;
     }
 
+    // Random nonces, drawn from the system's CSPRNG a few hundred at a time: a call per 12 bytes cost as much as the
+    // encryption itself (about 1.8 µs). Each nonce is still 96 fresh random bits, used once (GCM's random-nonce mode).
+    [ThreadStatic] private static byte[]? _nonces;
+    [ThreadStatic] private static int _nonceAt;
+
+    private static void NextNonce(Span<byte> nonce)
+    {
+        var pool = _nonces ??= new byte[NonceSize * 341];
+        if (_nonceAt == 0) RandomNumberGenerator.Fill(pool);
+        pool.AsSpan(_nonceAt, NonceSize).CopyTo(nonce);
+        // Each slice is handed out once; the pool is refilled when it has been used up.
+        _nonceAt = (_nonceAt + NonceSize) % pool.Length;
+    }
+
+    // A keyed HMAC per thread and index key, reset after each hash: the one-shot HMACSHA256.HashData sets the key up
+    // again on every call (about 2.9 µs against 1.1 µs, and an import hashes two or three values per customer).
+    private readonly ThreadLocal<Dictionary<string, IncrementalHash>> _hmac = new(() => new Dictionary<string, IncrementalHash>(StringComparer.Ordinal), trackAllValues: true);
+
+    private IncrementalHash Hmac(string keyId)
+    {
+        var mine = _hmac.Value!;
+        if (!mine.TryGetValue(keyId, out var hmac)) mine[keyId] = hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Keys.IndexKeys[keyId]);
+        return hmac;
+    }
+
     public void Dispose()
     {
         foreach (var perThread in _gcm.Values)
             foreach (var gcm in perThread.Values) gcm.Dispose();
         _gcm.Dispose();
+        foreach (var perThread in _hmac.Values)
+            foreach (var hmac in perThread.Values) hmac.Dispose();
+        _hmac.Dispose();
     }
 
     public static string KeyIdOf(string envelope)
@@ -97,9 +125,16 @@ public sealed class SensitiveCipher(DataKeyRing keys) : IDisposable
     /// <summary>The full HMAC behind <see cref="BlindHash(SensitiveKind, string, string?)"/> (whose text is the first 16 bytes in hex).</summary>
     public void BlindHash(SensitiveKind kind, string normalized, string? indexKeyId, Span<byte> mac)
     {
-        var key = Keys.IndexKeys[indexKeyId ?? Keys.ActiveIndexKeyId];
-        var input = Encoding.UTF8.GetBytes(((int)kind).ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + normalized);
-        HMACSHA256.HashData(key, input, mac);
+        // The input is "{kind}:{value}" in UTF-8, as it always was (stored hashes depend on it). It is made in full before
+        // the reused HMAC sees any of it, so nothing can leave half an input in the per-thread object.
+        var max = 12 + Encoding.UTF8.GetMaxByteCount(normalized.Length);
+        Span<byte> input = max <= 256 ? stackalloc byte[256] : new byte[max];
+        if (!((int)kind).TryFormat(input, out var n, provider: System.Globalization.CultureInfo.InvariantCulture)) throw new InvalidOperationException("kind");
+        input[n++] = (byte)':';
+        n += Encoding.UTF8.GetBytes(normalized, input[n..]);
+        var hmac = Hmac(indexKeyId ?? Keys.ActiveIndexKeyId);
+        hmac.AppendData(input[..n]);
+        if (hmac.GetHashAndReset(mac) != 32) throw new InvalidOperationException("HMAC-SHA256 wrote fewer than 32 bytes.");
     }
 
     /// <summary>The hashes of a value under every index key present (during a rotation rows may use either).</summary>
