@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Renmai.Data;
+using Renmai.Features.Classification;
 using Renmai.Features.Contacts;
 using Renmai.Features.Customers;
 using Renmai.Features.CustomFields;
@@ -448,14 +449,14 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
     private static Contact NewContact(Guid customerId, ContactForm k, DateTime now, string historyName, bool primary) => new()
     {
         CustomerId = customerId, Name = k.Name, Title = k.Title, Department = k.Department, Email = k.Email, WeChat = k.WeChat, BirthDate = k.BirthDate,
-        IsPrimary = primary,
+        Gender = k.Gender, Role = k.Role, Notes = k.Notes, IsPrimary = primary,
         Phones = [.. k.Phones.Select(p => p.Copy())],
         CreatedAt = now, UpdatedAt = now, CreatedBy = Truncate(historyName)!, UpdatedBy = Truncate(historyName)!, UpdatedVia = ChangeSource.Import, Version = 1,
     };
 
     /// <summary>
     /// The row's contact on an existing customer: a contact of the same name gets the title, department, phone, email,
-    /// WeChat and birthday the row adds (nothing is removed); otherwise a new contact. Either way an <see cref="ImportChange"/> remembers how to take it back.
+    /// WeChat, birthday, gender, decision role and notes the row adds (nothing is removed); otherwise a new contact. Either way an <see cref="ImportChange"/> remembers how to take it back.
     /// </summary>
     private void UpsertContact(RenmaiDb db, ImportJob job, Customer customer, List<Contact> contacts, ContactForm row, DateTime now, string historyName)
     {
@@ -474,6 +475,9 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         if (row.Department is not null && row.Department != existing.Department) { existing.Department = row.Department; changed = true; }
         if (row.WeChat is not null && row.WeChat != existing.WeChat) { existing.WeChat = row.WeChat; changed = true; }
         if (row.BirthDate is not null && row.BirthDate != existing.BirthDate) { existing.BirthDate = row.BirthDate; changed = true; }
+        if (row.Gender != Gender.Unknown && row.Gender != existing.Gender) { existing.Gender = row.Gender; changed = true; }
+        if (row.Role != DecisionRole.None && row.Role != existing.Role) { existing.Role = row.Role; changed = true; }
+        if (row.Notes is not null && row.Notes != existing.Notes) { existing.Notes = row.Notes; changed = true; }
         if (row.Email is not null && !string.Equals(row.Email, existing.Email, StringComparison.OrdinalIgnoreCase)) { existing.Email = row.Email; changed = true; }
         var phones = existing.Phones.Select(p => p.Copy()).ToList();
         foreach (var p in row.Phones)
@@ -487,7 +491,7 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
     private static ContactForm ContactBefore(Contact k) => new()
     {
         Name = k.Name, Title = k.Title, Department = k.Department, Email = k.Email, WeChat = k.WeChat, BirthDate = k.BirthDate,
-        Phones = [.. k.Phones.Select(p => p.Copy())],
+        Gender = k.Gender, Role = k.Role, Notes = k.Notes, Phones = [.. k.Phones.Select(p => p.Copy())],
     };
 
     private void AddContactChange(RenmaiDb db, ImportJob job, Customer customer, Contact contact, ContactForm? before)
@@ -603,7 +607,8 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
 
     // ---- Rollback and undo --------------------------------------------------------------------
 
-    /// <summary>A contact as it was before the import: removed when the import added it, else its title, department, phones, email, WeChat and birthday back.</summary>
+    /// <summary>A contact as it was before the import: removed when the import added it, else its title, department, phones, email, WeChat,
+    /// birthday, gender, decision role and notes back.</summary>
     private void RestoreContact(Contact contact, string before, string by)
     {
         var form = JsonStorage.Deserialize<ContactForm>(before);
@@ -617,6 +622,9 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         contact.Email = form.Email;
         contact.WeChat = form.WeChat;
         contact.BirthDate = form.BirthDate;
+        contact.Gender = form.Gender;
+        contact.Role = form.Role;
+        contact.Notes = form.Notes;
         contact.Phones = [.. form.Phones];
     }
 

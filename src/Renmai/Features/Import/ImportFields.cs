@@ -24,15 +24,18 @@ public static partial class ImportFields
 
     /// <summary>A contact person's fields: the key's end, the label after 联系人, and header words after 联系人 / "contact ".
     /// Above <see cref="BuiltIn"/>, which is made from it: static fields are initialised in the order they are written.</summary>
-    private static readonly (string Field, string Label, string[] Chinese, string[] English)[] ContactParts =
+    private static readonly (string Field, string Label, string[] Chinese, string[] English, Type? EnumType)[] ContactParts =
     [
-        ("Name", "", ["姓名", "名称"], ["", "name", "person"]),
-        ("Title", "职务", ["职位", "头衔"], ["title"]),
-        ("Department", "部门", ["所在部门", "所属部门"], ["department"]),
-        ("Mobile", "手机", ["电话", "手机号", "手机号码", "联系方式", "号码"], ["phone", "mobile"]),
-        ("Email", "邮箱", ["电子邮箱", "邮件"], ["email"]),
-        ("WeChat", "微信", ["微信号"], ["wechat"]),
-        ("BirthDate", "生日", ["出生日期"], ["birthday", "birth date"]),
+        ("Name", "", ["姓名", "名称"], ["", "name", "person"], null),
+        ("Title", "职务", ["职位", "头衔"], ["title"], null),
+        ("Department", "部门", ["所在部门", "所属部门"], ["department"], null),
+        ("Mobile", "手机", ["电话", "手机号", "手机号码", "联系方式", "号码"], ["phone", "mobile"], null),
+        ("Email", "邮箱", ["电子邮箱", "邮件"], ["email"], null),
+        ("WeChat", "微信", ["微信号"], ["wechat"], null),
+        ("BirthDate", "生日", ["出生日期"], ["birthday", "birth date"], null),
+        ("Gender", "性别", [], ["gender", "sex"], typeof(Gender)),
+        ("Role", "决策角色", ["角色", "决策身份"], ["role", "decision role"], typeof(DecisionRole)),
+        ("Notes", "备注", ["说明"], ["notes", "note", "remark"], null),
     ];
 
     public static readonly IReadOnlyList<ImportField> BuiltIn =
@@ -99,7 +102,7 @@ public static partial class ImportFields
         // 联系人职务 and 联系人1职务 are the first contact's; 联系人2职务 the second's.
         string[] chinese = slot == 1 ? ["联系人", "联系人1"] : ["联系人" + n];
         string[] english = slot == 1 ? ["contact", "contact1"] : ["contact" + n];
-        foreach (var (field, label, words, englishWords) in ContactParts)
+        foreach (var (field, label, words, englishWords, enumType) in ContactParts)
         {
             var synonyms = new List<string>();
             foreach (var prefix in chinese)
@@ -109,7 +112,7 @@ public static partial class ImportFields
             }
             foreach (var prefix in english) synonyms.AddRange(englishWords.Select(w => (prefix + " " + w).Trim()));
             if (field == "Name") synonyms.AddRange(slot == 1 ? ["对接人", "第一联系人"] : ["第二联系人"]);
-            yield return new ImportField(ContactKey(slot, field), ContactLabel(slot) + label, synonyms);
+            yield return new ImportField(ContactKey(slot, field), ContactLabel(slot) + label, synonyms, enumType);
         }
     }
 
@@ -306,12 +309,12 @@ public static partial class ImportFields
     private static ContactForm? CheckContact(ContactForm contact, int slot, Dictionary<int, string> mapping, RowErrors errors)
     {
         if (contact.Name.Length == 0 && contact.Title is null && contact.Department is null && contact.Phones.Count == 0 && contact.Email is null
-            && contact.WeChat is null && contact.BirthDate is null) return null;
+            && contact.WeChat is null && contact.BirthDate is null && contact.Gender == Gender.Unknown && contact.Role == DecisionRole.None && contact.Notes is null) return null;
         var label = ContactLabel(slot);
         int Column(string field) => ColumnOf(ContactKey(slot, field), NoOrigin, mapping);
         if (contact.Name.Length == 0)
         {
-            errors.Add(Column("Name"), $"填写了{label}的职务、部门、电话、邮箱、微信或生日，但没有{label}姓名");
+            errors.Add(Column("Name"), $"填写了{label}的职务、部门、电话、邮箱、微信、生日、性别、决策角色或备注，但没有{label}姓名");
             return null;
         }
         try
@@ -341,6 +344,13 @@ public static partial class ImportFields
             case "Title": c.Title = text; return null;
             case "Department": c.Department = text; return null;
             case "WeChat": c.WeChat = text; return null;
+            case "Notes": c.Notes = text; return null;
+            case "Gender":
+                if (EnumValue(text, GenderWords, out Gender gender)) { c.Gender = gender; return null; }
+                return EnumError<Gender>(text);
+            case "Role":
+                if (EnumValue(text, null, out DecisionRole role)) { c.Role = role; return null; }
+                return EnumError<DecisionRole>(text);
             case "BirthDate":
                 if (DateCell(cell, text) is { } birth) { c.BirthDate = birth; return null; }
                 return $"{ContactLabel(slot)}生日“{text}”不是有效日期（如 1985-03-12）";
@@ -516,17 +526,22 @@ public static partial class ImportFields
     private static readonly Dictionary<string, CustomerKind> KindWords = new() { ["个人"] = CustomerKind.Individual, ["企业"] = CustomerKind.Company, ["公司"] = CustomerKind.Company };
     private static readonly Dictionary<string, Gender> GenderWords = new() { ["男性"] = Gender.Male, ["女性"] = Gender.Female };
 
-    /// <summary>A classification cell: a label (A级 also as A), an enum name or one of <paramref name="extra"/>; else the error listing the labels.</summary>
+    /// <summary>A classification cell of the customer; else the error listing the labels.</summary>
     private static string? EnumCell<T>(string text, CustomerForm form, Action<CustomerForm, T> set, Dictionary<string, T>? extra = null) where T : struct, Enum
     {
-        var t = Validators.ToHalfWidth(text).Trim();
-        if (EnumWords<T>.Values.TryGetValue(t, out var value) || (extra is not null && extra.TryGetValue(t, out value)))
-        {
-            set(form, value);
-            return null;
-        }
-        return $"“{text}”不是可选值（{EnumWords<T>.Labels}）";
+        if (!EnumValue(text, extra, out T value)) return EnumError<T>(text);
+        set(form, value);
+        return null;
     }
+
+    /// <summary>A classification cell's value: a label (A级 also as A), an enum name or one of <paramref name="extra"/>.</summary>
+    private static bool EnumValue<T>(string text, Dictionary<string, T>? extra, out T value) where T : struct, Enum
+    {
+        var t = Validators.ToHalfWidth(text).Trim();
+        return EnumWords<T>.Values.TryGetValue(t, out value) || (extra is not null && extra.TryGetValue(t, out value));
+    }
+
+    private static string EnumError<T>(string text) where T : struct, Enum => $"“{text}”不是可选值（{EnumWords<T>.Labels}）";
 
     /// <summary>The words of one classification, made once: its labels and names (either case), and for 意向度 a label without its 级.
     /// The first value a word belongs to wins, in the enum's order.</summary>

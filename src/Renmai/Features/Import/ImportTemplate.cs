@@ -24,12 +24,12 @@ public sealed class ImportTemplate(IDbContextFactory<RenmaiDb> dbs)
         ["stage"] = "意向", ["valueTier"] = "高", ["leadSource"] = "展会", ["industry"] = "软件和信息技术服务", ["region"] = "华北",
         ["province"] = "北京市", ["city"] = "北京市", ["district"] = "海淀区", ["street"] = "中关村大街 1 号", ["tags"] = "重点客户,2026展会",
         ["title"] = "", ["contactName"] = "王建国", ["contactTitle"] = "采购经理", ["contactDepartment"] = "采购部",
-        ["contactMobile"] = "13912345678", ["contactEmail"] = "wangjg@huaxia.example.com", ["contactWeChat"] = "wangjianguo_cg", ["contactBirthDate"] = "1980-05-20", ["staffCount"] = "120", ["creditLimitFen"] = "50000", ["notes"] = "示例行，导入前请删除",
+        ["contactMobile"] = "13912345678", ["contactEmail"] = "wangjg@huaxia.example.com", ["contactWeChat"] = "wangjianguo_cg", ["contactBirthDate"] = "1980-05-20", ["contactGender"] = "男", ["contactRole"] = "关键决策人", ["staffCount"] = "120", ["creditLimitFen"] = "50000", ["notes"] = "示例行，导入前请删除",
     };
 
     /// <summary>The template's columns: the fields people fill in most (no customer number: it is assigned).</summary>
     private static readonly string[] Columns =
-        ["name", "kind", "mobile", "landline", "email", "uscc", "contactName", "contactTitle", "contactDepartment", "contactMobile", "contactEmail", "contactWeChat", "contactBirthDate", "type", "intent", "stage", "valueTier", "potential", "riskLevel", "leadSource",
+        ["name", "kind", "mobile", "landline", "email", "uscc", "contactName", "contactTitle", "contactDepartment", "contactMobile", "contactEmail", "contactWeChat", "contactBirthDate", "contactGender", "contactRole", "type", "intent", "stage", "valueTier", "potential", "riskLevel", "leadSource",
          "industry", "region", "province", "city", "district", "street", "tags", "title", "company", "gender", "birthDate", "staffCount", "creditLimitFen",
          "wechat", "qq", "notes"];
 

@@ -384,6 +384,8 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
             var sheet = await reader.ReadToEndAsync();
             Assert.Contains("<dataValidation type=\"list\"", sheet, StringComparison.Ordinal);
             Assert.Contains("潜在客户,现有客户,合作伙伴", sheet, StringComparison.Ordinal);
+            // The contact's decision role has its drop-down too.
+            Assert.Contains("未设定,关键决策人,决策人,审批人,影响者,联系人,使用者,把关人", sheet, StringComparison.Ordinal);
         }
         var job = await ImportAsync(_admin, bytes, "客户导入模板.xlsx");
         Assert.Equal(1, job["created"]!.GetValue<int>());
@@ -392,6 +394,7 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         var contact = await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().SingleAsync());
         Assert.Equal(("王建国", "采购经理", "采购部", "13912345678", "wangjianguo_cg", new DateOnly(1980, 5, 20)),
             (contact.Name, contact.Title, contact.Department, contact.Phones.Single().Number, contact.WeChat, contact.BirthDate));
+        Assert.Equal((Gender.Male, DecisionRole.KeyDecisionMaker), (contact.Gender, contact.Role));
     }
 
     [Fact]
@@ -462,16 +465,16 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
     public async Task A_company_sheet_with_a_contact_column_gives_each_company_its_contact_person_and_undo_takes_them_back()
     {
         // The layout of the 客户人脉管理表格: the customer, then its contact person, their 职位, 部门 and a phone (GBK, as Excel saves it).
-        var csv = Csv(["客户名称", "联系人", "职位", "部门", "联系电话", "联系人邮箱", "联系人微信", "联系人生日"],
-            ["北京华夏科技有限公司", "王建国", "采购经理", "采购部", "13812340001", "wangjg@huaxia.example.com", "wangjg_hx", "1978/9/10"],
-            ["上海东方明珠贸易有限公司", "", "", "", "13812340002", "", "", ""],
-            ["杭州西湖电子有限公司", "", "总经理", "", "13812340003", "", "", ""],
-            ["深圳南山软件有限公司", "刘洋", "", "", "13812340004", "不是邮箱", "", "1990-13-45"],
-            ["成都天府物流有限公司", "", "", "", "13812340005", "", "tianfu_wl", ""]);
+        var csv = Csv(["客户名称", "联系人", "职位", "部门", "联系电话", "联系人邮箱", "联系人微信", "联系人生日", "联系人性别", "联系人角色", "联系人备注"],
+            ["北京华夏科技有限公司", "王建国", "采购经理", "采购部", "13812340001", "wangjg@huaxia.example.com", "wangjg_hx", "1978/9/10", "男性", "关键决策人", "负责年度采购"],
+            ["上海东方明珠贸易有限公司", "", "", "", "13812340002", "", "", "", "", "", ""],
+            ["杭州西湖电子有限公司", "", "总经理", "", "13812340003", "", "", "", "", "", ""],
+            ["深圳南山软件有限公司", "刘洋", "", "", "13812340004", "不是邮箱", "", "1990-13-45", "", "老板", ""],
+            ["成都天府物流有限公司", "", "", "", "13812340005", "", "tianfu_wl", "", "", "", ""]);
         var (_, draft) = await UploadAsync(_admin, Gbk.GetBytes(csv), "客户人脉.csv");
         var proposed = draft["mapping"]!.AsObject();
-        Assert.Equal(["name", "contactName", "contactTitle", "contactDepartment", "mobile", "contactEmail", "contactWeChat", "contactBirthDate"],
-            Enumerable.Range(0, 8).Select(i => proposed[i.ToString(System.Globalization.CultureInfo.InvariantCulture)].S()));
+        Assert.Equal(["name", "contactName", "contactTitle", "contactDepartment", "mobile", "contactEmail", "contactWeChat", "contactBirthDate", "contactGender", "contactRole", "contactNotes"],
+            Enumerable.Range(0, 11).Select(i => proposed[i.ToString(System.Globalization.CultureInfo.InvariantCulture)].S()));
         // On a people sheet (no 联系人 column) the person is the customer, who has no department: 部门 stays unmapped.
         var (_, people) = await UploadAsync(_admin, Gbk.GetBytes(Csv(["姓名", "公司", "部门"], ["张伟", "华夏科技", "市场部"])), "人脉.csv");
         Assert.Null(people["mapping"]!.AsObject()["2"]);
@@ -482,9 +485,10 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         var report = await (await _admin.GetAsync($"/api/v1/imports/{first["id"].S()}/errors")).Content.ReadAsByteArrayAsync();
         var errors = MiniExcel.Query(new MemoryStream(report), useHeaderRow: true, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>()
             .ToDictionary(r => r["客户名称"]!.ToString()!, r => r["错误"]!.ToString()!);
-        Assert.Contains("“联系人”列：填写了联系人的职务、部门、电话、邮箱、微信或生日，但没有联系人姓名", errors["杭州西湖电子有限公司"], StringComparison.Ordinal);
-        Assert.Contains("“联系人”列：填写了联系人的职务、部门、电话、邮箱、微信或生日，但没有联系人姓名", errors["成都天府物流有限公司"], StringComparison.Ordinal);
+        Assert.Contains("“联系人”列：填写了联系人的职务、部门、电话、邮箱、微信、生日、性别、决策角色或备注，但没有联系人姓名", errors["杭州西湖电子有限公司"], StringComparison.Ordinal);
+        Assert.Contains("“联系人”列：填写了联系人的职务、部门、电话、邮箱、微信、生日、性别、决策角色或备注，但没有联系人姓名", errors["成都天府物流有限公司"], StringComparison.Ordinal);
         Assert.Contains("“联系人生日”列：联系人生日“1990-13-45”不是有效日期", errors["深圳南山软件有限公司"], StringComparison.Ordinal);
+        Assert.Contains("“联系人角色”列：“老板”不是可选值（未设定、关键决策人、", errors["深圳南山软件有限公司"], StringComparison.Ordinal);
         Assert.Null(await FindByNameAsync("成都天府物流有限公司"));
         Assert.Contains("“联系人邮箱”列：联系人", errors["深圳南山软件有限公司"], StringComparison.Ordinal);
         Assert.Null(await FindByNameAsync("深圳南山软件有限公司"));
@@ -495,6 +499,7 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         var wang = await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().SingleAsync(k => k.CustomerId == huaxia.Id));
         Assert.Equal(("王建国", "采购经理", "采购部", "wangjg@huaxia.example.com", "wangjg_hx", new DateOnly(1978, 9, 10), true),
             (wang.Name, wang.Title, wang.Department, wang.Email, wang.WeChat, wang.BirthDate, wang.IsPrimary));
+        Assert.Equal((Gender.Male, DecisionRole.KeyDecisionMaker, "负责年度采购"), (wang.Gender, wang.Role, wang.Notes));
         Assert.Empty(wang.Phones);
         Assert.Equal(0, await App.WithDbAsync(db => db.Set<Contact>().CountAsync(k => k.CustomerId == dongfang.Id)));
         // The contact is in the search row the bulk path wrote: the company is found by the contact's pinyin initials.
@@ -502,10 +507,10 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
 
         // A second sheet, one row per contact: the company repeats. With "update", a known contact gets the new title and
         // phone, a new name becomes another contact; a company without contacts gets its first (primary) one.
-        var second = await ImportAsync(_admin, Gbk.GetBytes(Csv(["客户名称", "联系人", "联系人职务", "联系人手机", "联系人部门", "联系人微信", "联系人生日"],
-            ["北京华夏科技有限公司", "王建国", "采购总监", "13912340009", "供应链部", "", "1978-09-11"],
-            ["北京华夏科技有限公司", "赵敏", "财务", "13912340010", "", "zhaomin_cw", ""],
-            ["上海东方明珠贸易有限公司", "钱进", "", "", "", "", ""])), "联系人.csv", mode: "upsert", key: "nameCompany", duplicates: "update");
+        var second = await ImportAsync(_admin, Gbk.GetBytes(Csv(["客户名称", "联系人", "联系人职务", "联系人手机", "联系人部门", "联系人微信", "联系人生日", "联系人性别", "联系人决策角色", "联系人备注"],
+            ["北京华夏科技有限公司", "王建国", "采购总监", "13912340009", "供应链部", "", "1978-09-11", "", "", "已调任供应链"],
+            ["北京华夏科技有限公司", "赵敏", "财务", "13912340010", "", "zhaomin_cw", "", "女", "审批人", ""],
+            ["上海东方明珠贸易有限公司", "钱进", "", "", "", "", "", "", "", ""])), "联系人.csv", mode: "upsert", key: "nameCompany", duplicates: "update");
         Assert.True(second["updated"]!.GetValue<int>() == 3 && second["created"]!.GetValue<int>() == 0, second.ToJsonString());
         var contacts = await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().Where(k => k.CustomerId == huaxia.Id).OrderBy(k => k.CreatedAt).ToListAsync());
         Assert.Equal(["王建国", "赵敏"], contacts.Select(k => k.Name));
@@ -514,6 +519,9 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
             (contacts[0].Title, contacts[0].Department, contacts[0].WeChat, contacts[0].BirthDate, Assert.Single(contacts[0].Phones).Number, contacts[0].IsPrimary));
         Assert.Equal(("财务", null, "zhaomin_cw", "13912340010", false),
             (contacts[1].Title, contacts[1].Department, contacts[1].WeChat, Assert.Single(contacts[1].Phones).Number, contacts[1].IsPrimary));
+        // Gender and role left empty keep what 王建国 had; his notes are replaced.
+        Assert.Equal((Gender.Male, DecisionRole.KeyDecisionMaker, "已调任供应链"), (contacts[0].Gender, contacts[0].Role, contacts[0].Notes));
+        Assert.Equal((Gender.Female, DecisionRole.Approver, (string?)null), (contacts[1].Gender, contacts[1].Role, contacts[1].Notes));
         Assert.True((await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().SingleAsync(k => k.CustomerId == dongfang.Id))).IsPrimary);
         // The new phone is searchable through the blind index (the EF path re-sealed the contact).
         Assert.Contains(huaxia.Number, (await (await _admin.GetAsync("/api/v1/search?q=13912340010")).ReadArrayAsync()).ToJsonString(), StringComparison.Ordinal);
@@ -534,6 +542,7 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         contacts = await App.WithDbAsync(db => db.Set<Contact>().AsNoTracking().Where(k => k.CustomerId == huaxia.Id).ToListAsync());
         wang = Assert.Single(contacts);
         Assert.Equal(("王建国", "采购经理", "采购部", "wangjg_hx", new DateOnly(1978, 9, 10)), (wang.Name, wang.Title, wang.Department, wang.WeChat, wang.BirthDate));
+        Assert.Equal((Gender.Male, DecisionRole.KeyDecisionMaker, "负责年度采购"), (wang.Gender, wang.Role, wang.Notes));
         Assert.Empty(wang.Phones);
         Assert.Equal(0, await App.WithDbAsync(db => db.Set<Contact>().CountAsync(k => k.CustomerId == dongfang.Id)));
         Assert.DoesNotContain(huaxia.Number, (await (await _admin.GetAsync("/api/v1/search?q=13912340010")).ReadArrayAsync()).ToJsonString(), StringComparison.Ordinal);
@@ -557,7 +566,7 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         var report = await (await _admin.GetAsync($"/api/v1/imports/{first["id"].S()}/errors")).Content.ReadAsByteArrayAsync();
         var errors = MiniExcel.Query(new MemoryStream(report), useHeaderRow: true, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>()
             .ToDictionary(r => r["客户名称"]!.ToString()!, r => r["错误"]!.ToString()!);
-        Assert.Contains("“联系人2”列：填写了联系人2的职务、部门、电话、邮箱、微信或生日，但没有联系人2姓名", errors["常州恐龙乐园有限公司"], StringComparison.Ordinal);
+        Assert.Contains("“联系人2”列：填写了联系人2的职务、部门、电话、邮箱、微信、生日、性别、决策角色或备注，但没有联系人2姓名", errors["常州恐龙乐园有限公司"], StringComparison.Ordinal);
         Assert.Contains("“联系人2”列：联系人2“张强”与本行另一位联系人同名", errors["南通江海纺织有限公司"], StringComparison.Ordinal);
         Assert.Null(await FindByNameAsync("常州恐龙乐园有限公司"));
         Assert.Null(await FindByNameAsync("南通江海纺织有限公司"));
