@@ -19,10 +19,10 @@ public sealed class ImportTest(SeededServer server, BrowserFixture browser, ITes
     [Fact]
     public Task A_user_fixes_the_mapping_previews_imports_and_finds_the_customer() => RunAsync(async () =>
     {
-        var csv = "单位抬头,手机,联系人,职位,部门,意向度,备注\r\n"
-            + "厦门鹭岛茶叶贸易有限公司,13959201234,陈茶农,采购主管,采购部,A级,展会认识\r\n"
-            + "泉州刺桐五金有限公司,1.39592E+10,,,,B级,号码被 Excel 改坏\r\n"
-            + "漳州水仙花卉有限公司,13959205678,,,,C级,\r\n";
+        var csv = "单位抬头,手机,联系人,职位,部门,联系人角色,意向度,备注\r\n"
+            + "厦门鹭岛茶叶贸易有限公司,13959201234,陈茶农,采购主管,采购部,关键决策人,A级,展会认识\r\n"
+            + "泉州刺桐五金有限公司,1.39592E+10,,,,,B级,号码被 Excel 改坏\r\n"
+            + "漳州水仙花卉有限公司,13959205678,,,,,C级,\r\n";
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
         var file = Path.Combine(Path.GetTempPath(), "导入-" + Guid.NewGuid().ToString("N")[..6] + ".csv");
         await File.WriteAllBytesAsync(file, Encoding.GetEncoding("GB18030").GetBytes(csv));
@@ -65,7 +65,7 @@ public sealed class ImportTest(SeededServer server, BrowserFixture browser, ITes
         await Expect(Page.GetByTestId("customer-total")).ToContainTextAsync("共 1 个客户");
         await Expect(Page.GetByTestId("customer-row").First).ToContainTextAsync("厦门鹭岛茶叶贸易有限公司");
 
-        // Its 联系人, 职位 and 部门 columns became its contact person.
+        // Its 联系人, 职位, 部门 and 联系人角色 columns became its contact person.
         await Page.GetByTestId("customer-row").First.GetByText("厦门鹭岛茶叶贸易有限公司").First.ClickAsync();
         await Page.ExpectPathMatchAsync("/customers/KH\\d{6,}");
         await Page.WaitForInteractiveAsync();
@@ -76,6 +76,7 @@ public sealed class ImportTest(SeededServer server, BrowserFixture browser, ITes
         await Expect(contact).ToContainTextAsync("陈茶农");
         await Expect(contact).ToContainTextAsync("采购主管");
         await Expect(contact).ToContainTextAsync("采购部");
+        await Expect(contact).ToContainTextAsync("关键决策人");
         await Screenshots.SaveAsync(Page, "import-contact-on-detail.png");
         File.Delete(file);
     });
