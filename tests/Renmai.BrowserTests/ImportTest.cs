@@ -65,7 +65,7 @@ public sealed class ImportTest(SeededServer server, BrowserFixture browser, ITes
         await Expect(Page.GetByTestId("customer-total")).ToContainTextAsync("共 1 个客户");
         await Expect(Page.GetByTestId("customer-row").First).ToContainTextAsync("厦门鹭岛茶叶贸易有限公司");
 
-        // Its 联系人, 职位, 部门 and 联系人角色 columns became its contact person.
+        // Its 联系人, 职位, 部门 and 联系人角色 (联系人决策链角色) columns became its contact person.
         await Page.GetByTestId("customer-row").First.GetByText("厦门鹭岛茶叶贸易有限公司").First.ClickAsync();
         await Page.ExpectPathMatchAsync("/customers/KH\\d{6,}");
         await Page.WaitForInteractiveAsync();

@@ -34,7 +34,7 @@ public static partial class ImportFields
         ("WeChat", "微信", ["微信号"], ["wechat"], null),
         ("BirthDate", "生日", ["出生日期"], ["birthday", "birth date"], null),
         ("Gender", "性别", [], ["gender", "sex"], typeof(Gender)),
-        ("Role", "决策角色", ["角色", "决策身份"], ["role", "decision role"], typeof(DecisionRole)),
+        ("Role", "决策链角色", ["决策角色", "角色", "决策身份"], ["role", "decision role"], typeof(DecisionRole)),
         ("Notes", "备注", ["说明"], ["notes", "note", "remark"], null),
     ];
 
@@ -314,7 +314,7 @@ public static partial class ImportFields
         int Column(string field) => ColumnOf(ContactKey(slot, field), NoOrigin, mapping);
         if (contact.Name.Length == 0)
         {
-            errors.Add(Column("Name"), $"填写了{label}的职务、部门、电话、邮箱、微信、生日、性别、决策角色或备注，但没有{label}姓名");
+            errors.Add(Column("Name"), $"填写了{label}的职务、部门、电话、邮箱、微信、生日、性别、决策链角色或备注，但没有{label}姓名");
             return null;
         }
         try

@@ -485,8 +485,8 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         var report = await (await _admin.GetAsync($"/api/v1/imports/{first["id"].S()}/errors")).Content.ReadAsByteArrayAsync();
         var errors = MiniExcel.Query(new MemoryStream(report), useHeaderRow: true, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>()
             .ToDictionary(r => r["客户名称"]!.ToString()!, r => r["错误"]!.ToString()!);
-        Assert.Contains("“联系人”列：填写了联系人的职务、部门、电话、邮箱、微信、生日、性别、决策角色或备注，但没有联系人姓名", errors["杭州西湖电子有限公司"], StringComparison.Ordinal);
-        Assert.Contains("“联系人”列：填写了联系人的职务、部门、电话、邮箱、微信、生日、性别、决策角色或备注，但没有联系人姓名", errors["成都天府物流有限公司"], StringComparison.Ordinal);
+        Assert.Contains("“联系人”列：填写了联系人的职务、部门、电话、邮箱、微信、生日、性别、决策链角色或备注，但没有联系人姓名", errors["杭州西湖电子有限公司"], StringComparison.Ordinal);
+        Assert.Contains("“联系人”列：填写了联系人的职务、部门、电话、邮箱、微信、生日、性别、决策链角色或备注，但没有联系人姓名", errors["成都天府物流有限公司"], StringComparison.Ordinal);
         Assert.Contains("“联系人生日”列：联系人生日“1990-13-45”不是有效日期", errors["深圳南山软件有限公司"], StringComparison.Ordinal);
         Assert.Contains("“联系人角色”列：“老板”不是可选值（未设定、关键决策人、", errors["深圳南山软件有限公司"], StringComparison.Ordinal);
         Assert.Null(await FindByNameAsync("成都天府物流有限公司"));
@@ -566,7 +566,7 @@ public abstract class ImportTests(TestDatabase database) : IAsyncLifetime
         var report = await (await _admin.GetAsync($"/api/v1/imports/{first["id"].S()}/errors")).Content.ReadAsByteArrayAsync();
         var errors = MiniExcel.Query(new MemoryStream(report), useHeaderRow: true, excelType: ExcelType.XLSX).Cast<IDictionary<string, object?>>()
             .ToDictionary(r => r["客户名称"]!.ToString()!, r => r["错误"]!.ToString()!);
-        Assert.Contains("“联系人2”列：填写了联系人2的职务、部门、电话、邮箱、微信、生日、性别、决策角色或备注，但没有联系人2姓名", errors["常州恐龙乐园有限公司"], StringComparison.Ordinal);
+        Assert.Contains("“联系人2”列：填写了联系人2的职务、部门、电话、邮箱、微信、生日、性别、决策链角色或备注，但没有联系人2姓名", errors["常州恐龙乐园有限公司"], StringComparison.Ordinal);
         Assert.Contains("“联系人2”列：联系人2“张强”与本行另一位联系人同名", errors["南通江海纺织有限公司"], StringComparison.Ordinal);
         Assert.Null(await FindByNameAsync("常州恐龙乐园有限公司"));
         Assert.Null(await FindByNameAsync("南通江海纺织有限公司"));
