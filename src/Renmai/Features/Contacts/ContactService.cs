@@ -104,7 +104,8 @@ public sealed class ContactService(IDbContextFactory<RenmaiDb> dbs, CurrentActor
         if (actor.IsInRole(Roles.Auditor) && actor.Roles.Count == 1) throw new ForbiddenException("审计员为只读角色，不能修改联系人");
     }
 
-    private static void Apply(Contact c, ContactForm f)
+    /// <summary>Every field of the form onto the contact (the import's new contacts and its undo use it too).</summary>
+    internal static void Apply(Contact c, ContactForm f)
     {
         c.Name = f.Name; c.Gender = f.Gender; c.Title = f.Title; c.Department = f.Department; c.Role = f.Role;
         c.Phones = f.Phones.Select(p => p.Copy()).ToList();

@@ -446,13 +446,17 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
     }
 
     /// <summary>A contact the import adds, stamped as coming from it.</summary>
-    private static Contact NewContact(Guid customerId, ContactForm k, DateTime now, string historyName, bool primary) => new()
+    private static Contact NewContact(Guid customerId, ContactForm k, DateTime now, string historyName, bool primary)
     {
-        CustomerId = customerId, Name = k.Name, Title = k.Title, Department = k.Department, Email = k.Email, WeChat = k.WeChat, BirthDate = k.BirthDate,
-        Gender = k.Gender, Role = k.Role, Notes = k.Notes, IsPrimary = primary,
-        Phones = [.. k.Phones.Select(p => p.Copy())],
-        CreatedAt = now, UpdatedAt = now, CreatedBy = Truncate(historyName)!, UpdatedBy = Truncate(historyName)!, UpdatedVia = ChangeSource.Import, Version = 1,
-    };
+        var contact = new Contact
+        {
+            CustomerId = customerId,
+            CreatedAt = now, UpdatedAt = now, CreatedBy = Truncate(historyName)!, UpdatedBy = Truncate(historyName)!, UpdatedVia = ChangeSource.Import, Version = 1,
+        };
+        ContactService.Apply(contact, k);
+        contact.IsPrimary = primary;
+        return contact;
+    }
 
     /// <summary>
     /// The row's contact on an existing customer: a contact of the same name gets the title, department, phone, email,
@@ -488,11 +492,13 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
         AddContactChange(db, job, customer, existing, before);
     }
 
-    private static ContactForm ContactBefore(Contact k) => new()
+    /// <summary>The contact's form with its phones in plaintext (the form's own <see cref="ContactForm.From"/> masks them); sealed as the before-image.</summary>
+    private static ContactForm ContactBefore(Contact k)
     {
-        Name = k.Name, Title = k.Title, Department = k.Department, Email = k.Email, WeChat = k.WeChat, BirthDate = k.BirthDate,
-        Gender = k.Gender, Role = k.Role, Notes = k.Notes, Phones = [.. k.Phones.Select(p => p.Copy())],
-    };
+        var form = ContactForm.From(k);
+        form.Phones = [.. k.Phones.Select(p => p.Copy())];
+        return form;
+    }
 
     private void AddContactChange(RenmaiDb db, ImportJob job, Customer customer, Contact contact, ContactForm? before)
     {
@@ -617,15 +623,9 @@ public sealed class ImportEngine(IServiceProvider services, IDbContextFactory<Re
             if (contact.DeletedAt is null) { contact.DeletedAt = clock.GetUtcNow().UtcDateTime; contact.DeletedBy = by; }
             return;
         }
-        contact.Title = form.Title;
-        contact.Department = form.Department;
-        contact.Email = form.Email;
-        contact.WeChat = form.WeChat;
-        contact.BirthDate = form.BirthDate;
-        contact.Gender = form.Gender;
-        contact.Role = form.Role;
-        contact.Notes = form.Notes;
-        contact.Phones = [.. form.Phones];
+        // An import never changes which contact is primary (and earlier before-images did not record it).
+        form.IsPrimary = contact.IsPrimary;
+        ContactService.Apply(contact, form);
     }
 
     /// <summary>
